@@ -1,0 +1,1 @@
+"""Wiring and infrastructure of wuxue: settings, app factory, database, i18n, delivery, CLI."""

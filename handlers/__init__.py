@@ -1,0 +1,30 @@
+"""The handler registry: one explicit, ordered list (first match wins within a group)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, PollAnswerHandler, filters,
+)
+
+from handlers import buttons, errors, messages, quick_checkin, registry, start, units, youth
+
+
+def register(app: Application) -> None:
+    app.add_handlers([
+        *(CommandHandler(c.name, c.callback) for c in registry.COMMANDS),
+        *quick_checkin.handlers(),  # 签到 in a busy group; everything else falls through to the next ones
+        CallbackQueryHandler(buttons.on_button),
+        ChatMemberHandler(units.on_chat_member, ChatMemberHandler.CHAT_MEMBER),
+        ChatMemberHandler(units.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+        PollAnswerHandler(youth.on_poll_answer),
+        MessageHandler(filters.COMMAND, start.on_unknown_command),
+        MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT, messages.on_message),
+    ])
+    app.add_error_handler(errors.on_error)
+
+
+ALLOWED_UPDATES = [
+    Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.CHAT_MEMBER, Update.MY_CHAT_MEMBER,
+    Update.POLL, Update.POLL_ANSWER,
+]

@@ -1,0 +1,133 @@
+"""/settings: a unit's settings panel. Features declare its rows (`SETTINGS`, see handlers/base.Setting);
+the panel lists them by section with a button each: a toggle flips, a choice offers its values as
+buttons, anything else is typed in reply to a question (kept in the prompts table)."""
+
+from __future__ import annotations
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.admins import admin_only, is_unit_admin
+from bot.callbacks import BadCallback, Callback
+from bot.context import Ctx, handler
+from bot.i18n import mention
+from bot.keyboards import button
+from handlers import registry
+from handlers.base import Button, Command, Setting
+from models.errors import DomainError
+from models.prompts import open_prompt
+from models.units import Unit
+
+ROW_WIDTH = 3
+
+
+def _button_text(ctx: Ctx, s: Setting, unit: Unit) -> str:
+    if s.button is not None:
+        return s.button(ctx.lang, unit)
+    return ctx.t("settings.button", label=ctx.t(s.label), value=s.value(ctx.lang, unit))
+
+
+def panel(ctx: Ctx, unit: Unit) -> tuple[str, InlineKeyboardMarkup]:
+    """The panel's text (every row with its value, by section) and its keyboard."""
+    lines = [ctx.t("settings.title", unit=unit.name)]
+    keyboard: list[list[InlineKeyboardButton]] = []
+    section = None
+    for s in registry.SETTINGS:
+        if s.section != section:
+            section = s.section
+            lines += ["", ctx.t("settings.section", name=ctx.t(section))]
+            keyboard.append([])
+        lines.append(ctx.t("settings.row", label=ctx.t(s.label), value=s.value(ctx.lang, unit)))
+        if len(keyboard[-1]) == ROW_WIDTH:
+            keyboard.append([])
+        keyboard[-1].append(InlineKeyboardButton(_button_text(ctx, s, unit),
+                                                 callback_data=ctx.state.codec.encode("set.o", unit.id, s.key)))
+    lines += ["", ctx.t("settings.hint")]
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
+
+
+def _show_panel(ctx: Ctx, unit: Unit) -> None:
+    text, markup = panel(ctx, unit)
+    ctx.edit_text(text, markup=markup)
+
+
+@handler
+@admin_only
+async def cmd_settings(update: Update, ctx: Ctx) -> None:
+    """/settings: the unit's settings panel (admins, in the unit's group)."""
+    text, markup = panel(ctx, ctx.unit)
+    ctx.reply_text(text, markup=markup)
+
+
+def _pick(ctx: Ctx, cb: Callback) -> tuple[Unit, Setting]:
+    """The unit the button names (this chat's) and the setting it opens."""
+    try:
+        unit_id, key = cb.int_arg(0), cb.args[1]
+    except (BadCallback, IndexError):
+        raise DomainError("errors.bad_callback") from None
+    setting = next((s for s in registry.SETTINGS if s.key == key), None)
+    if ctx.unit is None or ctx.unit.id != unit_id or setting is None:
+        raise DomainError("errors.bad_callback")
+    return ctx.unit, setting
+
+
+async def on_open(update: Update, ctx: Ctx, cb: Callback) -> None:
+    unit, s = _pick(ctx, cb)
+    if s.choices is not None and s.toggle:
+        current = s.value(ctx.lang, unit)
+        value = next(v for v, label in s.choices(ctx.lang, unit) if label != current)
+        await s.apply(ctx.session, unit, value, ctx.now)
+        ctx.answer = (ctx.t("settings.saved_short", label=ctx.t(s.label), value=s.value(ctx.lang, unit)), False)
+        _show_panel(ctx, unit)
+    elif s.choices is not None:
+        options = [button(ctx, "=" + label, "set.v", unit.id, s.key, value) for value, label in s.choices(ctx.lang, unit)]
+        rows = [options[i:i + 4] for i in range(0, len(options), 4)]
+        rows.append([button(ctx, "settings.back", "set.b", unit.id)])
+        ctx.edit("settings.choose", markup=InlineKeyboardMarkup(rows), label=ctx.t(s.label),
+                 value=s.value(ctx.lang, unit))
+    else:
+        asked = await ctx.bot.send_message(
+            unit.chat_id,
+            ctx.t(s.prompt or "settings.ask", mention=mention(ctx.person.tg_user_id, ctx.person.display_name),
+                  label=ctx.t(s.label), value=s.value(ctx.lang, unit)),
+            reply_markup=ForceReply(selective=True, input_field_placeholder=s.value(ctx.lang, unit)[:64]),
+        )
+        await open_prompt(ctx.session, chat_id=unit.chat_id, message_id=asked.message_id, person_id=ctx.person.id,
+                          kind="settings.value", payload={"unit_id": unit.id, "key": s.key}, now=ctx.now)
+
+
+async def on_value(update: Update, ctx: Ctx, cb: Callback) -> None:
+    unit, s = _pick(ctx, cb)
+    value = cb.args[2] if len(cb.args) > 2 else ""
+    if s.choices is None or value not in {v for v, _ in s.choices(ctx.lang, unit)}:
+        raise DomainError("errors.bad_callback")
+    await s.apply(ctx.session, unit, value, ctx.now)
+    ctx.answer = (ctx.t("settings.saved_short", label=ctx.t(s.label), value=s.value(ctx.lang, unit)), False)
+    _show_panel(ctx, unit)
+
+
+async def on_back(update: Update, ctx: Ctx, cb: Callback) -> None:
+    unit = ctx.unit
+    if unit is None or unit.id != cb.int_arg(0):
+        raise DomainError("errors.bad_callback")
+    _show_panel(ctx, unit)
+
+
+async def answer_value(update: Update, ctx: Ctx, payload: dict) -> None:
+    """A typed value for a setting: applied when the one who was asked is (still) an admin."""
+    unit = ctx.unit
+    s = next((s for s in registry.SETTINGS if s.key == payload.get("key")), None)
+    if unit is None or unit.id != payload.get("unit_id") or s is None or not await is_unit_admin(ctx, unit):
+        raise DomainError("errors.not_admin")
+    await s.apply(ctx.session, unit, update.effective_message.text or "", ctx.now)
+    ctx.reply("settings.saved", label=ctx.t(s.label), value=s.value(ctx.lang, unit))
+    text, markup = panel(ctx, unit)
+    ctx.reply_text(text, markup=markup, quote=False)
+
+
+COMMANDS = (Command("settings", cmd_settings, private=False, group=True, admin=True),)
+BUTTONS = {
+    "set.o": Button(on_open, admin=True),
+    "set.v": Button(on_value, admin=True),
+    "set.b": Button(on_back, admin=True),
+}
+PROMPTS = {"settings.value": answer_value}

@@ -1,0 +1,83 @@
+"""联学共建 in the partner groups: the announcement (a live roll, edited by `jobs.sessions.RollJob`),
+the line naming the host and partners under every announcement's header, the news of an edit or a
+cancel, and the close's summary (reminders are planned by `jobs.sessions.plan_sessions`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import BotState
+from bot.i18n import t
+from jobs.planner import Window, split_late
+from jobs.sessions import (
+    CLOSE_HOOKS, FIRST_PARTS, _common, announcement_markup, announcement_text, as_dict, first_parts, group_lang,
+    summary_text,
+)
+from models.joint import SessionPartner, partner_rows, partner_units, takes_partners
+from models.outbox import Outbox, OutboxIn, enqueue
+from models.sessions import Closed, StudySession, roll
+from models.units import Unit
+
+
+async def joint_part(session: AsyncSession, lang: str, ses: StudySession) -> str | None:
+    """Under the header of a joint session with partners: who hosts it and who joins."""
+    if not takes_partners(ses.kind):
+        return None
+    partners = await partner_units(session, session_id=ses.id)
+    if not partners:
+        return None
+    host = await session.get(Unit, ses.unit_id)
+    return t(lang, "joint.part", host=host.name, partners=t(lang, "sessions.name_sep").join(u.name for u in partners))
+
+
+async def announce_to_partner(
+    session: AsyncSession, state: BotState, *, ses: StudySession, partner: SessionPartner, unit: Unit, now: datetime,
+) -> None:
+    """Post the joint session to a partner's group (through the outbox); that message is its roll there."""
+    lang = group_lang(state, unit)
+    key = f"ses:{ses.id}:announce:u{unit.id}"
+    text = announcement_text(lang, ses, unit, await roll(session, session_id=ses.id),
+                             await first_parts(session, lang, ses))
+    await enqueue(session, items=[OutboxIn(
+        dedupe_key=key, chat_id=unit.chat_id, unit_id=unit.id, kind="ses_announce", due_at=now,
+        text=text,
+        markup=as_dict(announcement_markup(state.codec, lang, ses, panel="jnt.pn")),
+    )], now=now)
+    partner.announce_outbox_id = await session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key))
+    partner.roll_shown = ses.roll_version
+
+
+async def tell_partners(
+    session: AsyncSession, state: BotState, *, ses: StudySession, now: datetime, tag: str, kind: str, key: str,
+    texts: dict[str, str] | None = None, **params: object,
+) -> int:
+    """A change of a joint session (edit, cancel) to each partner group; members hear it privately
+    from `jobs.sessions.tell_members`, since they are on the roll. `texts`: parameters given as catalog
+    keys, put in each group's language."""
+    items = []
+    for unit in await partner_units(session, session_id=ses.id):
+        lang = group_lang(state, unit)
+        values = {**params, **{k: t(lang, v) for k, v in (texts or {}).items()}}
+        items.append(OutboxIn(dedupe_key=f"ses:{ses.id}:{tag}:u{unit.id}", chat_id=unit.chat_id, unit_id=unit.id,
+                              kind=kind, due_at=now, text=t(lang, f"{key}_group", **_common(lang, ses, unit), **values)))
+    return await enqueue(session, items=items, now=now) if items else 0
+
+
+async def joint_closed(session: AsyncSession, state: BotState, window: Window, closed: Closed,
+                       unit: Unit) -> list[OutboxIn]:
+    """The close's summary in every partner group too (the host's is sent by jobs.sessions)."""
+    ses = closed.session
+    partners = await partner_rows(session, session_id=ses.id)
+    if not partners or not split_late(window, [ses.closes_at], f"partner summaries of session {ses.id}"):
+        return []
+    rows = await roll(session, session_id=ses.id)
+    return [OutboxIn(dedupe_key=f"ses:{ses.id}:close:u{u.id}", chat_id=u.chat_id, unit_id=u.id, kind="ses_close",
+                     due_at=window.now, text=summary_text(group_lang(state, u), closed, u, rows))
+            for _, u in partners]
+
+
+FIRST_PARTS.append(joint_part)
+CLOSE_HOOKS.append(joint_closed)

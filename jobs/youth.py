@@ -1,0 +1,177 @@
+"""Youth groups on the tick: announce each new turn of the rotating leader (and remind them
+privately), explain swaps that lapsed, and move knowledge contests on — the next poll once one is
+out, the scoreboard once the last has closed. When a group's activity (a study session of a kind
+with forms) closes, its leader is asked for the activity's record (`activity_closed`, a close hook
+of jobs.sessions); a reply to that request is taken as the record (`record_ask_sent_hook` keeps the
+request's message as a prompt)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Message
+
+from bot.context import BotState
+from bot.i18n import mention, pick_lang, t
+from jobs.planner import Window, split_late
+from jobs.sessions import CLOSE_HOOKS, kind_text, when_text
+from models.outbox import Outbox, OutboxIn, enqueue
+from models.prompts import open_prompt
+from models.sessions import Closed, count, roll
+from models.units import Person, Unit
+from models.youth import (
+    Contest, ContestState, Step, Turn, activity_period, activity_recorder, advance_contest, contests_to_advance,
+    expire_swaps, is_activity, mark_round_sent, turns_to_announce,
+)
+
+ASK_KIND = "youth_ask"  # the request for an activity's record; its fallback to the group is "youth_ask:fb"
+ASK_PROMPT = "yrec.ask"
+
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+async def plan_youth(session: AsyncSession, state: BotState, window: Window) -> int:
+    """State-driven rather than time-slot driven: each step is keyed, so a repeat pass is harmless and
+    a pass after downtime still announces the turn in progress and finishes what was running."""
+    default = state.settings.locale
+    now = window.now
+    items: list[OutboxIn] = []
+    for turn in await turns_to_announce(session, now=now):
+        items += _turn_items(turn, default, now)
+    for swap, unit in await expire_swaps(session, now=now):
+        lang = pick_lang(None, unit.locale, default)
+        proposer, partner = await session.get(Person, swap.proposer_id), await session.get(Person, swap.partner_id)
+        items.append(OutboxIn(
+            dedupe_key=f"youth:swap:{swap.id}:expired", chat_id=unit.chat_id, unit_id=unit.id, kind="youth_swap",
+            due_at=now, text=t(lang, "swap.expired_notice", proposer=proposer.display_name,
+                               partner=partner.display_name),
+        ))
+    for contest in await contests_to_advance(session):
+        items += await _contest_items(session, contest, default, now)
+    return await enqueue(session, items=items, now=now)
+
+
+def _turn_items(turn: Turn, default: str, now: datetime) -> list[OutboxIn]:
+    unit, leader, period = turn.unit, turn.leader, turn.period
+    lang = pick_lang(None, unit.locale, default)
+    key = f"youth:turn:{unit.id}:{period.key}:{leader.id}"
+    who = mention(leader.tg_user_id, leader.display_name)
+    nxt = (t(lang, "rotation.next_turn", period=turn.next_period.label, name=turn.next_leader.display_name)
+           if turn.next_leader is not None else "")
+    items = [OutboxIn(
+        dedupe_key=key, chat_id=unit.chat_id, unit_id=unit.id, kind="youth_turn", due_at=now,
+        text=t(lang, "rotation.turn_group", period=period.label, leader=who, unit=unit.name) + nxt,
+    )]
+    if leader.private_ok:
+        plang = pick_lang(leader.language_code, unit.locale, default)
+        items.append(OutboxIn(
+            dedupe_key=f"{key}:dm", chat_id=leader.tg_user_id, person_id=leader.id, unit_id=unit.id,
+            kind="youth_turn", due_at=now,
+            text=t(plang, "rotation.turn_private", name=leader.display_name, unit=unit.name, period=period.label),
+            fallback_text=t(lang, "rotation.turn_fallback", who=who, period=period.label),
+        ))
+    return items
+
+
+async def _contest_items(session: AsyncSession, contest: Contest, default: str, now: datetime) -> list[OutboxIn]:
+    step = await advance_contest(session, contest=contest, now=now)
+    items = list(step.polls)
+    if step.finished is not None:
+        unit = await session.get(Unit, contest.unit_id)
+        items.append(OutboxIn(
+            dedupe_key=f"quiz:{contest.id}:board", chat_id=unit.chat_id, unit_id=unit.id, kind="quiz_board",
+            due_at=now, text=scoreboard(pick_lang(None, unit.locale, default), contest, step),
+        ))
+    return items
+
+
+def scoreboard(lang: str, contest: Contest, step: Step) -> str:
+    """Most correct first, then the least time over the correct answers."""
+    standings = step.standings or []
+    lines = [t(lang, "quiz.board_title", bank=contest.bank_name, played=step.played, players=len(standings))]
+    if step.failed_seq is not None:
+        lines.append(t(lang, "quiz.board_failed", seq=step.failed_seq))
+    elif contest.state == ContestState.stopped:
+        lines.append(t(lang, "quiz.board_stopped"))
+    lines.append("")
+    if not standings:
+        lines.append(t(lang, "quiz.board_empty"))
+    for s in standings:
+        lines.append(t(lang, "quiz.board_line", medal=MEDALS.get(s.rank, f"{s.rank}."), name=s.person.display_name,
+                       correct=s.correct, played=step.played, seconds=f"{s.time_ms / 1000:.1f}"))
+    if standings:
+        lines += ["", t(lang, "quiz.board_tail")]
+    return "\n".join(lines)
+
+
+def quiz_sent_hook(state: BotState):  # noqa: ANN201 - an AfterSent for the sender
+    """When a contest's poll is out: the question is open from now, and the next one is planned."""
+
+    async def on_quiz_sent(session: AsyncSession, row: Outbox, msg: Message, now: datetime) -> None:
+        _, contest_id, seq = row.dedupe_key.split(":")
+        if msg.poll is None:
+            return
+        contest = await mark_round_sent(session, contest_id=int(contest_id), seq=int(seq), poll_id=msg.poll.id,
+                                        message_id=msg.message_id, now=now)
+        if contest is not None:
+            await enqueue(session, items=await _contest_items(session, contest, state.settings.locale, now), now=now)
+
+    return on_quiz_sent
+
+
+# -- the record of an activity ---------------------------------------------------------------------
+
+
+def ask_key(session_id: int, person_id: int) -> str:
+    return f"youth:ask:{session_id}:{person_id}"
+
+
+async def activity_closed(session: AsyncSession, state: BotState, window: Window, closed: Closed,
+                          unit: Unit) -> list[OutboxIn]:
+    """A youth group's activity closed: ask its leader (privately; in the group if the bot cannot
+    reach them) to write the record. Not when the close is too late to announce."""
+    ses = closed.session
+    if not is_activity(ses, unit) or not split_late(window, [ses.closes_at], f"record request of session {ses.id}"):
+        return []
+    recorder_id = await activity_recorder(session, unit=unit, ses=ses)
+    recorder = await session.get(Person, recorder_id) if recorder_id else None
+    if recorder is None:
+        return []
+    default = state.settings.locale
+    glang = pick_lang(None, unit.locale, default)
+    c = count(await roll(session, session_id=ses.id), closed=True)
+    period = await activity_period(session, unit=unit, ses=ses)
+
+    def params(lang: str) -> dict:
+        return {"kind": kind_text(lang, ses), "topic": ses.topic, "when": when_text(lang, ses, unit.timezone),
+                "attended": c.attended, "expected": c.expected, "unit": unit.name, "period": period.label}
+
+    in_group = t(glang, "record.ask_group", who=mention(recorder.tg_user_id, recorder.display_name), **params(glang))
+    key = ask_key(ses.id, recorder.id)
+    if not recorder.private_ok:
+        return [OutboxIn(dedupe_key=key, chat_id=unit.chat_id, unit_id=unit.id, kind=ASK_KIND, due_at=window.now,
+                         text=in_group)]
+    plang = pick_lang(recorder.language_code, unit.locale, default)
+    return [OutboxIn(dedupe_key=key, chat_id=recorder.tg_user_id, person_id=recorder.id, unit_id=unit.id,
+                     kind=ASK_KIND, due_at=window.now, fallback_text=in_group,
+                     text=t(plang, "record.ask_private", name=recorder.display_name, **params(plang)))]
+
+
+CLOSE_HOOKS.append(activity_closed)
+
+
+def record_ask_sent_hook(state: BotState):  # noqa: ANN201 - an AfterSent for the sender
+    """Once the request (or its fallback in the group) is out, a reply to it is the activity's record."""
+
+    async def on_ask_sent(session: AsyncSession, row: Outbox, msg: Message, now: datetime) -> None:
+        parts = row.dedupe_key.split(":")  # youth:ask:<session>:<person>[:fb]
+        if len(parts) < 4 or parts[:2] != ["youth", "ask"]:
+            return
+        session_id, person_id = int(parts[2]), int(parts[3])
+        if await session.get(Person, person_id) is None:
+            return
+        await open_prompt(session, chat_id=msg.chat_id, message_id=msg.message_id, person_id=person_id,
+                          kind=ASK_PROMPT, payload={"session_id": session_id}, now=now)
+
+    return on_ask_sent
