@@ -41,7 +41,7 @@ from aiohttp import web
 JSONDict = dict[str, Any]
 #: How long the wait_* helpers wait by default: generous, since a passing test returns at once and a
 #: loaded 2-core machine can be slow to get there.
-WAIT_SECONDS = 15.0
+WAIT_SECONDS = 30.0  # only a failing wait takes this long; a busy CI machine may be slow
 T = TypeVar("T")
 
 _log = logging.getLogger(__name__)
