@@ -1,6 +1,7 @@
 """联学共建 in chat: the host's admins invite partner units to a joint session
-(`/session invite N <unit code or name>`, or the 🤝 button under the session's confirmation), and a
-partner's admins see the roll and decide their own members' leave from the partner's announcement.
+(`/session invite N <unit code or name>`, or the 🤝 button under the session's confirmation) and take
+them off again before it closes (`/session uninvite N <unit>`), and a partner's admins see the roll
+and decide their own members' leave from the partner's announcement.
 
 Check-in and leave from a partner group go through `handlers.sessions` (a partner's group counts as
 the session's group there); this module never imports other features' handlers.
@@ -16,17 +17,18 @@ from bot.context import Ctx
 from bot.i18n import t
 from bot.keyboards import button
 from handlers.base import Button
-from jobs.joint import announce_to_partner
+from jobs.joint import announce_to_partner, withdraw_from_partner
 from jobs.sessions import header_lines, leave_decided_messages, roll_lines, short_name
 from models.errors import DomainError
 from models.joint import (
-    decide_partner_leave, find_unit, invitable_units, invite_partner, partner_session, takes_partners,
+    decide_partner_leave, find_partner, find_unit, invitable_units, invite_partner, partner_session,
+    refuse_partner_edit, remove_partner, takes_partners,
 )
 from models.outbox import enqueue
 from models.sessions import SessionState, Status, StudySession, roll, unit_session
 from models.units import Membership, Person, Unit
 
-UNITS_SHOWN = 30
+UNITS_SHOWN = 30  # a page of the invite picker
 LEAVES_SHOWN = 20
 
 
@@ -55,6 +57,20 @@ async def invite_command(ctx: Ctx, args: list[str]) -> None:
     ctx.reply("joint.invited_done", id=ses.id, topic=ses.topic, unit=partner.name)
 
 
+async def uninvite_command(ctx: Ctx, args: list[str]) -> None:
+    """/session uninvite N <partner's join code or name>: take a partner off before the session closes."""
+    if len(args) < 3 or not args[1].lstrip("#").isdigit():
+        raise DomainError("joint.uninvite_usage")
+    number = int(args[1].lstrip("#"))
+    await refuse_partner_edit(ctx.session, unit=ctx.unit, session_id=number)
+    ses = await unit_session(ctx.session, unit=ctx.unit, session_id=number)
+    partner = await find_partner(ctx.session, ses=ses, text=" ".join(args[2:]))
+    removed = await remove_partner(ctx.session, ses=ses, host=ctx.unit, partner=partner, now=ctx.now)
+    await withdraw_from_partner(ctx.session, ctx.state, ses=ses, removed=removed, now=ctx.now)
+    ctx.enqueued = True
+    ctx.reply("joint.uninvited_done", id=ses.id, topic=ses.topic, unit=partner.name, n=removed.people)
+
+
 async def _host_session(ctx: Ctx, cb: Callback) -> StudySession:
     ses = await ctx.session.get(StudySession, cb.int_arg(0))
     if ses is None or ctx.unit is None or ses.unit_id != ctx.unit.id:
@@ -63,15 +79,28 @@ async def _host_session(ctx: Ctx, cb: Callback) -> StudySession:
 
 
 async def on_list_units(update: Update, ctx: Ctx, cb: Callback) -> None:
-    """🤝 邀请共建单位: the units that may still be invited, one button each."""
+    """🤝 邀请共建单位: the units that may still be invited, one button each, a page at a time (a page
+    turned edits the list in place)."""
     ses = await _host_session(ctx, cb)
     if not takes_partners(ses.kind):
         raise DomainError("joint.not_joint", id=ses.id, topic=ses.topic)
-    units = await invitable_units(ctx.session, ses=ses, limit=UNITS_SHOWN)
-    if not units:
+    paging = len(cb.args) > 1
+    page = max(0, cb.int_arg(1)) if paging else 0
+    units = await invitable_units(ctx.session, ses=ses, limit=UNITS_SHOWN + 1, offset=page * UNITS_SHOWN)
+    if not units and page == 0:
         raise DomainError("joint.no_units", id=ses.id)
-    lines = [[button(ctx, "=" + u.name[:40], "jnt.iv", ses.id, u.id)] for u in units]
-    ctx.reply("joint.pick_unit", id=ses.id, topic=ses.topic, markup=InlineKeyboardMarkup(lines), quote=False)
+    lines = [[button(ctx, "=" + u.name[:40], "jnt.iv", ses.id, u.id)] for u in units[:UNITS_SHOWN]]
+    nav = []
+    if page > 0:
+        nav.append(button(ctx, "sessions.btn_prev", "jnt.ls", ses.id, page - 1))
+    if len(units) > UNITS_SHOWN:
+        nav.append(button(ctx, "sessions.btn_next", "jnt.ls", ses.id, page + 1))
+    if nav:
+        lines.append(nav)
+    if paging:
+        ctx.edit("joint.pick_unit", id=ses.id, topic=ses.topic, markup=InlineKeyboardMarkup(lines))
+    else:
+        ctx.reply("joint.pick_unit", id=ses.id, topic=ses.topic, markup=InlineKeyboardMarkup(lines), quote=False)
 
 
 async def on_invite(update: Update, ctx: Ctx, cb: Callback) -> None:

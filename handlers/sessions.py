@@ -22,7 +22,7 @@ from bot.context import Ctx, handler
 from bot.i18n import mention, t
 from bot.keyboards import button, columns, rows
 from handlers.base import Button, Command, Word
-from handlers.joint import invite_command, invite_markup, own_members, partner_panel
+from handlers.joint import invite_command, invite_markup, own_members, partner_panel, uninvite_command
 from jobs.joint import tell_partners
 from jobs.sessions import (
     announce, day_text, form_text, group_lang, header_lines, hm, kind_text, leave_decided_messages, member_notice,
@@ -708,6 +708,8 @@ async def cmd_session(update: Update, ctx: Ctx) -> None:
         await _start_dialogue(ctx)
     elif head in ("invite", "邀请"):
         await invite_command(ctx, args)
+    elif head in ("uninvite", "移出"):
+        await uninvite_command(ctx, args)
     elif head in ("edit", "修改"):
         number = _number(args[1] if len(args) > 1 else "", "/session edit 12")
         await refuse_partner_edit(ctx.session, unit=ctx.unit, session_id=number)

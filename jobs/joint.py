@@ -1,12 +1,12 @@
 """联学共建 in the partner groups: the announcement (a live roll, edited by `jobs.sessions.RollJob`),
-the line naming the host and partners under every announcement's header, the news of an edit or a
-cancel, and the close's summary (reminders are planned by `jobs.sessions.plan_sessions`)."""
+the line naming the host and partners under every announcement's header, the news of an edit, a
+cancel or a partner's withdrawal, and the close's summary (reminders are planned by `jobs.sessions.plan_sessions`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import BotState
@@ -16,8 +16,8 @@ from jobs.sessions import (
     CLOSE_HOOKS, FIRST_PARTS, _common, announcement_markup, announcement_text, as_dict, first_parts, group_lang,
     summary_text,
 )
-from models.joint import SessionPartner, partner_rows, partner_units, takes_partners
-from models.outbox import Outbox, OutboxIn, enqueue
+from models.joint import Removed, SessionPartner, partner_rows, partner_units, takes_partners
+from models.outbox import Outbox, OutboxIn, OutboxState, enqueue
 from models.sessions import Closed, StudySession, roll
 from models.units import Unit
 
@@ -38,7 +38,8 @@ async def announce_to_partner(
 ) -> None:
     """Post the joint session to a partner's group (through the outbox); that message is its roll there."""
     lang = group_lang(state, unit)
-    key = f"ses:{ses.id}:announce:u{unit.id}"
+    # Keyed by the invitation, so a unit taken off and invited again gets a new announcement.
+    key = f"ses:{ses.id}:announce:u{unit.id}:{partner.created_at:%Y%m%d%H%M%S%f}"
     text = announcement_text(lang, ses, unit, await roll(session, session_id=ses.id),
                              await first_parts(session, lang, ses))
     await enqueue(session, items=[OutboxIn(
@@ -48,6 +49,31 @@ async def announce_to_partner(
     )], now=now)
     partner.announce_outbox_id = await session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key))
     partner.roll_shown = ses.roll_version
+
+
+async def withdraw_from_partner(
+    session: AsyncSession, state: BotState, *, ses: StudySession, removed: Removed, now: datetime,
+) -> None:
+    """A partner taken off the session: its group is told, and the announcement there stops being a
+    roll (its buttons go); one not yet sent is never sent."""
+    unit = removed.unit
+    lang = group_lang(state, unit)
+    host = await session.get(Unit, ses.unit_id)
+    params = {**_common(lang, ses, unit), "host": host.name}
+    stamp = f"{now:%Y%m%d%H%M%S%f}"
+    items = [OutboxIn(dedupe_key=f"ses:{ses.id}:withdrawn:u{unit.id}:{stamp}", chat_id=unit.chat_id, unit_id=unit.id,
+                      kind="ses_edit", due_at=now, text=t(lang, "joint.withdrawn_group", **params))]
+    # Whatever of the roll there is still waiting (the announcement, an edit) is never sent.
+    waiting = [i for i in (removed.announce_outbox_id, removed.roll_outbox_id) if i is not None]
+    if waiting:
+        await session.execute(delete(Outbox).where(Outbox.id.in_(waiting), Outbox.state == OutboxState.pending)
+                              .execution_options(synchronize_session=False))
+    announced = await session.get(Outbox, removed.announce_outbox_id) if removed.announce_outbox_id else None
+    if announced is not None and announced.message_id is not None:
+        items.append(OutboxIn(dedupe_key=f"ses:{ses.id}:withdrawn:u{unit.id}:{stamp}:roll", chat_id=unit.chat_id,
+                              unit_id=unit.id, kind="ses_roll", due_at=now, edit_message_id=announced.message_id,
+                              text=t(lang, "joint.withdrawn_roll", **params)))
+    await enqueue(session, items=items, now=now)
 
 
 async def tell_partners(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import BigId, Base
 from models.errors import DomainError
 from models.sessions import (
-    Attendance, SessionKind, SessionState, Status, StudySession, _insert, bump_roll, clean_text, decide_leave,
+    ATTENDED, Attendance, SessionKind, SessionState, Status, StudySession, _insert, bump_roll, clean_text, decide_leave,
 )
 from models.units import Membership, Person, Unit
 
@@ -104,6 +104,25 @@ async def find_unit(session: AsyncSession, *, text: str) -> Unit:
     return found[0]
 
 
+async def find_partner(session: AsyncSession, *, ses: StudySession, text: str) -> Unit:
+    """One of the session's partner units, by join code or name (exact, else the one whose name holds
+    the text)."""
+    given = clean_text(text)
+    partners = await partner_units(session, session_id=ses.id)
+    if not partners:
+        raise DomainError("joint.no_partners", id=ses.id, topic=ses.topic)
+    if not given:
+        raise DomainError("joint.uninvite_usage")
+    exact = [u for u in partners if given in (u.join_code, u.name)]
+    found = exact or [u for u in partners if given.lower() in u.name.lower()]
+    if len(found) == 1:
+        return found[0]
+    names = "、".join(u.name for u in (found or partners)[:5])
+    if not found:
+        raise DomainError("joint.not_partner_named", given=given[:30], id=ses.id, names=names)
+    raise DomainError("joint.ambiguous_unit", given=given[:30], names=names)
+
+
 def _check_open(ses: StudySession, now: datetime) -> None:
     if ses.state == SessionState.cancelled:
         raise DomainError("sessions.is_cancelled", id=ses.id, topic=ses.topic)
@@ -142,6 +161,55 @@ async def invite_partner(
     await session.flush()
     await session.refresh(ses, ["roll_version"])
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """A partner taken off a joint session: its unit, the outbox rows of the announcement in its group
+    and of that roll's latest edit, and how many people left the roll with it."""
+
+    unit: Unit
+    announce_outbox_id: int | None
+    roll_outbox_id: int | None
+    people: int
+
+
+async def remove_partner(
+    session: AsyncSession, *, ses: StudySession, host: Unit, partner: Unit, now: datetime,
+) -> Removed:
+    """Take a partner unit off the host's joint session before it closes: the partner's members who are
+    on the roll through it alone leave the roll. Refused once one of them has checked in (their
+    attendance is a record, and it counts for their unit)."""
+    if ses.unit_id != host.id:
+        raise DomainError("sessions.not_found", id=ses.id)
+    _check_open(ses, now)
+    row = await session.scalar(select(SessionPartner).where(
+        SessionPartner.session_id == ses.id, SessionPartner.unit_id == partner.id))
+    if row is None:
+        raise DomainError("joint.not_partner", unit=partner.name, id=ses.id)
+    others = select(SessionPartner.unit_id).where(
+        SessionPartner.session_id == ses.id, SessionPartner.unit_id != partner.id).scalar_subquery()
+    staying = select(Membership.person_id).where(
+        Membership.active, or_(Membership.unit_id == ses.unit_id, Membership.unit_id.in_(others))).scalar_subquery()
+    leaving = (await session.execute(
+        select(Attendance, Person).join(Person, Person.id == Attendance.person_id)
+        .join(Membership, (Membership.person_id == Attendance.person_id) & (Membership.unit_id == partner.id))
+        .where(Attendance.session_id == ses.id, Membership.active, Attendance.person_id.not_in(staying))
+        .order_by(Attendance.id))).all()
+    attended = [p.display_name for a, p in leaving if a.status in ATTENDED]
+    if attended:
+        raise DomainError("joint.partner_checked_in", unit=partner.name, id=ses.id, n=len(attended),
+                          names="、".join(attended[:5]))
+    for attendance, _ in leaving:
+        await session.delete(attendance)
+    removed = Removed(unit=partner, announce_outbox_id=row.announce_outbox_id, roll_outbox_id=row.roll_outbox_id,
+                      people=len(leaving))
+    await session.delete(row)
+    bump_roll(ses)
+    ses.updated_at = now
+    await session.flush()
+    await session.refresh(ses, ["roll_version"])
+    return removed
 
 
 async def refuse_partner_edit(session: AsyncSession, *, unit: Unit, session_id: int) -> None:
@@ -200,11 +268,11 @@ async def units_by_person(session: AsyncSession, *, ses: StudySession, person_id
     return found
 
 
-async def invitable_units(session: AsyncSession, *, ses: StudySession, limit: int = 30) -> list[Unit]:
-    """Units one may still invite: not the host, not already a partner."""
+async def invitable_units(session: AsyncSession, *, ses: StudySession, limit: int = 30, offset: int = 0) -> list[Unit]:
+    """Units one may still invite, by name: not the host, not already a partner."""
     taken = select(SessionPartner.unit_id).where(SessionPartner.session_id == ses.id).scalar_subquery()
     return list(await session.scalars(select(Unit).where(Unit.id != ses.unit_id, Unit.id.not_in(taken))
-                                      .order_by(Unit.name, Unit.id).limit(limit)))
+                                      .order_by(Unit.name, Unit.id).offset(offset).limit(limit)))
 
 
 @dataclass(frozen=True, slots=True)

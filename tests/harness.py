@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, TypeHandler
@@ -218,10 +218,48 @@ class BotHarness:
         async with self.db() as s:
             return await s.scalar(select(func.count()).select_from(model).where(*where))
 
+    async def _background_busy(self) -> bool:
+        """Whether the sender or the roll job still has work that is due: an outbox row due and not
+        yet delivered, or a live roll behind its session (the host's or a partner group's)."""
+        from jobs.sessions import ROLL_AGE
+        from models.joint import SessionPartner
+        from models.outbox import Outbox, OutboxState
+        from models.sessions import StudySession
+
+        now = self.clock.now()
+        recent = StudySession.starts_at >= now - ROLL_AGE
+        async with self.db() as s:
+            found = [
+                await s.scalar(select(Outbox.id).where(or_(
+                    and_(Outbox.state == OutboxState.pending, Outbox.due_at <= now),
+                    Outbox.state == OutboxState.sending)).limit(1)),
+                await s.scalar(select(StudySession.id).where(
+                    StudySession.roll_version > StudySession.roll_shown, recent).limit(1)),
+                await s.scalar(select(SessionPartner.id)
+                               .join(StudySession, StudySession.id == SessionPartner.session_id)
+                               .where(StudySession.roll_version > SessionPartner.roll_shown, recent).limit(1)),
+            ]
+        return any(x is not None for x in found)
+
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait (bounded) until the background is idle: what is due was delivered and every live roll
+        was rendered. The sender and the roll job change rows whatever users do, so a snapshot taken
+        while they work would differ for no fault of the command under test."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while await self._background_busy():
+            if loop.time() > deadline:
+                log.warning("test harness: the background did not settle within %s s\n%s", timeout,
+                            await self.outbox_summary())
+                return
+            await asyncio.sleep(0.05)
+
     async def snapshot(self) -> dict[str, list[tuple]]:
-        """Every row of every domain table, to prove that a refused command wrote nothing.
+        """Every row of every domain table, to prove that a refused command wrote nothing; taken once
+        the background has settled (see `settled`).
 
         Leases and planner marks change in the background, whatever users do."""
+        await self.settled()
         out = {}
         async with self.db() as s:
             for table in Base.metadata.sorted_tables:

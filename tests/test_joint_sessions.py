@@ -309,3 +309,105 @@ async def test_dialogue_invite_button_and_an_edit_reach_the_partner(bot, clock):
     notice = await bot.fake.wait_for_message(PARTNER_GROUP, "活动变更")
     assert "（时间）" in notice["text"] and "16:00–17:30" in notice["text"]
     await shows(bot, PARTNER_GROUP, announcement, "16:00–17:30", "签到：15:30–16:30")
+
+
+async def test_a_partner_is_taken_off_and_invited_again(bot, clock):
+    people = await setup_units(bot)
+    await schedule(bot)
+    host_announcement = await bot.fake.wait_for_message(GROUP_ID, "📢")
+    await bot.say("/session invite 1 第二党支部群", user=bot.admin, chat_id=GROUP_ID)
+    assert "移出：/session uninvite 1" in bot.last_text(GROUP_ID).replace("<code>", "").replace("</code>", "")
+    first = await bot.fake.wait_for_message(PARTNER_GROUP, "📢")
+    await bot.say("请假 出差在外", user=people["sun"], chat_id=PARTNER_GROUP)
+    await quiet(bot)
+
+    # Bad input: a clear answer, nothing written.
+    before = await bot.snapshot()
+    cases = [
+        (GROUP_ID, bot.admin, "/session uninvite", "用法：/session uninvite 活动编号"),
+        (GROUP_ID, bot.admin, "/session uninvite 1", "用法：/session uninvite 活动编号"),
+        (GROUP_ID, bot.admin, "/session uninvite 1 第三", "#1 的共建单位里没有“第三”。现有共建单位：第二党支部群"),
+        (GROUP_ID, bot.admin, "/session uninvite 99 第二党支部群", "没有编号为 #99"),
+        (GROUP_ID, bot.member, "/session uninvite 1 第二党支部群", "只有本单位管理员"),
+        (PARTNER_GROUP, people["zhao"], "/session uninvite 1 第二党支部群", "只有主办单位可以修改或取消"),
+    ]
+    for chat_id, user, text, expected in cases:
+        await bot.say(text, user=user, chat_id=chat_id)
+        shown = bot.last_text(chat_id).replace("<code>", "").replace("</code>", "")
+        assert expected in shown, (text, shown)
+    keep = lambda snap: {k: v for k, v in snap.items() if k not in ("people", "memberships")}  # noqa: E731
+    assert keep(await bot.snapshot()) == keep(before)
+
+    # The host takes the partner off: its three members leave the roll (孙同志's leave with them),
+    # its group is told, and its announcement stops being a roll.
+    await bot.say("/session uninvite 1 第二党支部", user=bot.admin, chat_id=GROUP_ID)
+    assert "已将《第二党支部群》移出 #1《共学四中全会精神》" in bot.last_text(GROUP_ID)
+    assert "3 位同志不再列入应到名单" in bot.last_text(GROUP_ID)
+    assert await bot.count(SessionPartner) == 0
+    assert set(await roll_of(bot)) == {"李书记", "王同志"}
+    notice = await bot.fake.wait_for_message(PARTNER_GROUP, "共建单位调整")
+    assert "《第一党支部群》已将本单位移出联学共建活动 #1" in notice["text"]
+    text = await shows(bot, PARTNER_GROUP, first, "本单位已不参加")
+    assert "签到" not in text and buttons(bot.current(PARTNER_GROUP, first["message_id"])) == []
+    await shows(bot, GROUP_ID, host_announcement, "尚未签到 2 人")
+    assert "共建单位" not in bot.fake.message_text(GROUP_ID, host_announcement["message_id"])
+
+    # Its members are no longer expected: a check-in there finds no session of that group.
+    clock.set(TOMORROW_15 - timedelta(minutes=10))
+    await bot.say("签到", user=people["qian"], chat_id=PARTNER_GROUP)
+    assert "钱同志" not in await roll_of(bot)
+
+    # Invited again: a new announcement in the partner group, and its members are expected again.
+    mark = len(bot.fake.sent_messages())
+    await bot.say("/session invite 1 第二党支部群", user=bot.admin, chat_id=GROUP_ID)
+    again = await bot.fake.wait_for_message(PARTNER_GROUP, "📢", since=mark)
+    assert again["message_id"] != first["message_id"]
+    assert [label for label, _ in buttons(again)] == ["✅ 签到", "📝 请假", "🗂 管理（管理员）"]
+    assert set(await roll_of(bot)) == {"李书记", "王同志", "赵书记", "钱同志", "孙同志"}
+    await bot.say("签到", user=people["qian"], chat_id=PARTNER_GROUP)
+    assert (await roll_of(bot))["钱同志"].status == Status.present
+
+
+async def test_a_partner_whose_member_checked_in_stays_and_a_closed_session_keeps_its_partners(bot, clock):
+    people = await setup_units(bot)
+    await schedule(bot)
+    await bot.say("/session invite 1 第二党支部群", user=bot.admin, chat_id=GROUP_ID)
+    announcement = await bot.fake.wait_for_message(PARTNER_GROUP, "📢")
+    clock.set(TOMORROW_15 - timedelta(minutes=10))
+    await bot.press(find_button(announcement, "签到"), user=people["qian"], chat_id=PARTNER_GROUP,
+                    message=announcement)
+    await bot.say("/session uninvite 1 第二党支部群", user=bot.admin, chat_id=GROUP_ID)
+    assert "《第二党支部群》已有 1 位同志签到（钱同志），签到记录要保留" in bot.last_text(GROUP_ID)
+    assert await bot.count(SessionPartner) == 1
+    assert set(await roll_of(bot)) == {"李书记", "王同志", "赵书记", "钱同志", "孙同志"}
+
+    clock.set(TOMORROW_15 + timedelta(hours=3))  # closed
+    await bot.say("/session uninvite 1 第二党支部群", user=bot.admin, chat_id=GROUP_ID)
+    assert "已结束" in bot.last_text(GROUP_ID)
+    assert await bot.count(SessionPartner) == 1
+
+
+async def test_the_invite_picker_turns_pages(bot, clock):
+    await setup_units(bot)
+    confirmation = await schedule(bot)
+    from models.units import Unit, UnitKind
+    now = clock.now()
+    async with bot.db() as s:  # a committee's worth of other branches, bound elsewhere
+        s.add_all([Unit(chat_id=-1002000000000 - n, kind=UnitKind.research, name=f"第{n:02d}党支部群",
+                        timezone="Asia/Shanghai", join_code=f"PG{n:04d}", created_at=now, updated_at=now)
+                   for n in range(1, 33)])
+        await s.commit()
+    await bot.press(find_button(confirmation, "邀请共建单位"), user=bot.admin, message=confirmation)
+    chooser = bot.last_message(GROUP_ID)
+    first = [label for label, _ in buttons(chooser)]
+    assert len(first) == 31 and first[-1] == "下一页 ▶"
+    await bot.press(find_button(chooser, "下一页"), user=bot.admin, message=chooser)
+    page = bot.current(GROUP_ID, chooser["message_id"])  # the same message, turned
+    second = [label for label, _ in buttons(page)]
+    assert len(second) == 4 and second[-1] == "◀ 上一页" and "请选择要邀请参加 #1" in page["text"]
+    names = {f"第{n:02d}党支部群" for n in range(1, 33)} | {"第二党支部群"}
+    assert set(first[:-1]) | set(second[:-1]) == names and not set(first) & set(second)
+    await bot.press(find_button(page, second[0]), user=bot.admin, message=page)
+    assert f"已邀请《{second[0]}》参加 #1" in bot.last_text(GROUP_ID)
+    await bot.press(find_button(page, "上一页"), user=bot.admin, message=page)
+    assert [label for label, _ in buttons(bot.current(GROUP_ID, chooser["message_id"]))] == first
