@@ -5,7 +5,8 @@ The host's admins schedule it as any session and invite partner units; each part
 expected attendees are the members of the host and of every partner. Each partner group gets its own
 announcement (a live roll, like the host's: its own outbox row and its own `roll_shown`), the
 reminders and the close summary. Members check in from their own group. Only the host edits or
-cancels; a partner's admins decide the leave of their own members.
+cancels, and may take a partner off again before the close (with the members it alone brought);
+a partner's admins decide the leave of their own members.
 """
 
 from __future__ import annotations
