@@ -14,6 +14,7 @@ from models.reminders import set_reminder
 from models.schedules import parse_hhmm
 from models.units import Person, Unit, UnitKind
 from tests.delivery_helpers import UNIT_CHAT, broadcast, delivered_texts, make_unit, wait_until_settled
+from tests.fakebot import WAIT_SECONDS
 
 FAST = {"retry_base_seconds": 0.01, "retry_cap_seconds": 0.2, "per_second": 2000, "per_group_minute": 2000,
         "concurrency": 8, "lease_seconds": 30}
@@ -129,7 +130,7 @@ async def test_blocked_member_is_marked_and_mentioned_in_the_group(fake, start_b
     fake.blocked_users.add(people[1][1])
     await broadcast(sessions, unit_id=unit_id, people=people, now=now)
     bot.app.bot_data.sender.wake()
-    await wait_until_settled(sessions, timeout=20)
+    await wait_until_settled(sessions, timeout=WAIT_SECONDS)
     async with sessions() as s:
         blocked = await s.get(Person, people[1][0])
         row = await s.scalar(select(Outbox).where(Outbox.dedupe_key == f"b:{people[1][0]}"))
@@ -168,7 +169,7 @@ async def test_dead_rows_are_kept_and_admins_told(fake, start_bot):
         await enqueue(s, items=[OutboxIn(dedupe_key="doomed", chat_id=777, text="doomed", kind="test",
                                          due_at=datetime.now(UTC), unit_id=unit.id)], now=datetime.now(UTC))
     bot.app.bot_data.sender.wake()
-    await wait_until_settled(sessions, timeout=20)
+    await wait_until_settled(sessions, timeout=WAIT_SECONDS)
     async with sessions() as s:
         row = await s.scalar(select(Outbox).where(Outbox.dedupe_key == "doomed"))
     assert row.state == OutboxState.dead and row.attempts == 3 and "500" in (row.last_error or "") or "Internal" in (
@@ -185,7 +186,7 @@ async def test_not_modified_counts_as_done(fake, start_bot):
         await enqueue(s, items=[OutboxIn(dedupe_key="nm", chat_id=5, text="x", kind="t", due_at=bot.clock.now())],
                       now=bot.clock.now())
     bot.app.bot_data.sender.wake()
-    await wait_until_settled(sessions, timeout=10)
+    await wait_until_settled(sessions, timeout=WAIT_SECONDS)
     async with sessions() as s:
         assert (await s.scalar(select(Outbox))).state == OutboxState.sent
 
@@ -213,7 +214,7 @@ async def test_catch_up_within_grace_sends_once(fake, start_bot, clock):
     clock.set(datetime(2026, 11, 23, 4, 0, tzinfo=UTC))  # back at 12:00 Beijing, 3 h late: within 12 h
     await bot.start()
     await bot.settle_planner()
-    await wait_until_settled(bot.app.bot_data.sessions, timeout=10, sender=bot.app.bot_data.sender)
+    await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
     group = [t for t in bot.texts(-1001000000001) if "本周自学提醒" in t]
     private = [t for t in bot.texts(bot.member["id"]) if "本周（2026-W48）的自学" in t]
     assert len(group) == 1 and len(private) == 1
@@ -246,7 +247,7 @@ async def test_schedule_change_takes_effect_without_restart(fake, start_bot, clo
         await set_reminder(s, unit=unit, name="weekly", at=parse_hhmm("08:45"), now=clock.now())
     clock.set(datetime(2026, 11, 23, 0, 46, tzinfo=UTC))
     await bot.settle_planner()
-    await wait_until_settled(bot.app.bot_data.sessions, timeout=10, sender=bot.app.bot_data.sender)
+    await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
     assert len([t for t in bot.texts(-1001000000001) if "本周自学提醒" in t]) == 1
 
 
@@ -265,7 +266,7 @@ async def test_a_failing_planner_holds_back_no_other_and_retries(fake, start_bot
     clock.set(datetime(2026, 11, 23, 1, 5, tzinfo=UTC))  # past 09:00 Beijing
     with caplog.at_level(logging.ERROR, logger="wuxue.planner"):
         await bot.settle_planner()
-    await wait_until_settled(bot.app.bot_data.sessions, timeout=10, sender=bot.app.bot_data.sender)
+    await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
     assert len([t for t in bot.texts(-1001000000001) if "本周自学提醒" in t]) == 1
     assert "planner broken failed" in caplog.text
     # The broken planner's mark never moved: each pass retries the same window.
@@ -284,7 +285,7 @@ async def test_a_retry_is_sent_though_the_test_clock_stands_still(fake, start_bo
                       now=now)
     bot.app.bot_data.sender.wake()
     with caplog.at_level(logging.WARNING):
-        await wait_until_settled(sessions, timeout=15)
+        await wait_until_settled(sessions, timeout=WAIT_SECONDS)
     async with sessions() as s:
         row = await s.scalar(select(Outbox))
     assert (row.state, row.attempts) == (OutboxState.sent, 2) and bot.clock.now() == now

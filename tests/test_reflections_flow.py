@@ -15,6 +15,7 @@ from models.reflections import (
 )
 from models.units import Unit
 from tests.delivery_helpers import wait_until_settled
+from tests.fakebot import WAIT_SECONDS
 from tests.harness import ADMIN_ID, GROUP_ID, MEMBER_ID, buttons, find_button
 
 OTHER_GROUP = -1001000000002
@@ -55,7 +56,7 @@ async def the_reflection(bot) -> Reflection:
 
 async def quiet_state(bot) -> dict:
     """Every domain row but people (the bot learns who writes), once the outbox has settled."""
-    await wait_until_settled(bot.app.bot_data.sessions, timeout=5)
+    await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS)
     return {k: v for k, v in (await bot.snapshot()).items() if k != "people"}
 
 

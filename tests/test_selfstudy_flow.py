@@ -14,6 +14,7 @@ from models.prompts import Prompt
 from models.reminders import config as reminder_config
 from models.units import Membership, Person, Rank, Unit, set_parent
 from tests.delivery_helpers import wait_until_settled
+from tests.fakebot import WAIT_SECONDS
 from tests.harness import GROUP_ID
 from tests.test_units_flow import buttons, find_button
 
@@ -50,7 +51,7 @@ async def unit_with_members(bot) -> tuple[Unit, dict]:
 
 async def deliver(bot) -> None:
     await bot.settle_planner()
-    await wait_until_settled(bot.app.bot_data.sessions, timeout=15, sender=bot.app.bot_data.sender)
+    await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
 
 
 async def person_id(bot, tg_id: int) -> int:
