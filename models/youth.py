@@ -1400,8 +1400,11 @@ async def advance_contest(session: AsyncSession, *, contest: Contest, now: datet
         row = await session.scalar(select(Outbox).where(Outbox.dedupe_key == poll_key(contest.id, nxt.seq)))
         if row is not None and row.state in (OutboxState.failed, OutboxState.dead):
             return await _finish(session, contest, opened, now, failed_seq=nxt.seq)
-        due = last.closes_at + GAP if last else contest.started_at + START_DELAY
-        if last is None or row is None:
+        # Only a poll not yet queued is planned. Queuing one again would be a no-op, but on PostgreSQL
+        # that insert waits for the sender marking the same row sent, whose after-sent hook waits for
+        # the contest row held here: a deadlock that left the question never opened.
+        if row is None:
+            due = last.closes_at + GAP if last else contest.started_at + START_DELAY
             return Step([poll_item(unit, contest, nxt, len(rounds), due)])
         return Step([])
     if last is None or now >= last.closes_at + FINISH_GRACE:

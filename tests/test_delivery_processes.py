@@ -131,7 +131,7 @@ async def test_two_instances_on_postgresql_share_the_work(fake, db_url, tmp_path
         leader_index = first.index("leader")
         await children[leader_index].kill()
         survivor = ports[1 - leader_index]
-        await eventually(lambda: _role_is(survivor, "leader"), 20, "failover")
+        await eventually(lambda: _role_is(survivor, "leader"), 30, "failover")
     finally:
         for child in children:
             await child.kill()

@@ -66,5 +66,5 @@ async def test_a_cancelled_writer_leaves_nobody_waiting(sessions):
     more = asyncio.create_task(commit.submit(9))
     await asyncio.sleep(0)
     commit._writer.cancel()
-    results = await asyncio.wait_for(asyncio.gather(*waiting, more, return_exceptions=True), timeout=5)
+    results = await asyncio.wait_for(asyncio.gather(*waiting, more, return_exceptions=True), timeout=30)
     assert all(isinstance(r, RuntimeError) for r in results)

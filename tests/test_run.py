@@ -35,13 +35,13 @@ async def test_wuxue_run_answers_start_help_bind_join(fake, db_url, tmp_path):
         fake.add_chat(GROUP, title="第一党支部群")
         fake.set_member(GROUP, admin, "creator")
         fake.message(1001, admin, "/start")
-        assert "您好，李书记" in (await fake.wait_for_message(1001, "您好", timeout=15))["text"]
+        assert "您好，李书记" in (await fake.wait_for_message(1001, "您好", timeout=30))["text"]
         fake.message(1001, admin, "/help")
-        assert "/start" in (await fake.wait_for_message(1001, "成员命令", timeout=15))["text"]
+        assert "/start" in (await fake.wait_for_message(1001, "成员命令", timeout=30))["text"]
         fake.message(GROUP, admin, "/bind 党支部")
-        await fake.wait_for_message(GROUP, "已绑定学习单位", timeout=15)
+        await fake.wait_for_message(GROUP, "已绑定学习单位", timeout=30)
         fake.message(GROUP, member, "/join")
-        await fake.wait_for_message(GROUP, "王同志 已加入", timeout=15)
+        await fake.wait_for_message(GROUP, "王同志 已加入", timeout=30)
         engine = create_engine(db_url)
         async with session_factory(engine)() as s:
             unit = await s.scalar(select(Unit))
@@ -91,11 +91,11 @@ async def test_webhook_mode_serves_updates_and_health(fake, db_url):
         secret="s3cret-token", allowed_updates=ALLOWED_UPDATES, stop=stop,
     ))
     try:
-        await eventually(lambda: fake.webhook_url, 15, "setWebhook")
+        await eventually(lambda: fake.webhook_url, 30, "setWebhook")
         assert fake.webhook_url == f"http://127.0.0.1:{port}/hook" and fake.webhook_secret == "s3cret-token"
         admin = fake.user(1001, "李书记")
         fake.message(1001, admin, "/start")
-        assert "您好，李书记" in (await fake.wait_for_message(1001, "您好", timeout=15))["text"]
+        assert "您好，李书记" in (await fake.wait_for_message(1001, "您好", timeout=30))["text"]
         async with aiohttp.ClientSession() as http:
             async with http.post(f"http://127.0.0.1:{port}/hook", json={"update_id": 1},
                                  headers={SECRET_HEADER: "wrong"}) as r:
@@ -103,7 +103,7 @@ async def test_webhook_mode_serves_updates_and_health(fake, db_url):
             async with http.post(f"http://127.0.0.1:{port}/hook", data=b"not json",
                                  headers={SECRET_HEADER: "s3cret-token"}) as r:
                 assert r.status == 400
-        body = await eventually(lambda: health(port), 10, "health")
+        body = await eventually(lambda: health(port), 30, "health")
         assert body["db"] == "ok" and body["role"] in ("leader", "follower") and body["outbox_backlog"] == 0
         await eventually(lambda: _is_leader(port), 10, "leadership")
     finally:

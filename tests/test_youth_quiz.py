@@ -103,6 +103,38 @@ async def _opened(bot, seq: int) -> Round | None:  # noqa: ANN001
     return rnd
 
 
+async def test_planning_never_waits_for_a_poll_being_marked_sent(bot):
+    """The sender marks a poll sent and, in that transaction, opens its round and plans the next (the
+    contest row is taken there). A planner pass meanwhile holds the contest row: if it queued the same
+    poll again, its insert would wait for the sender's transaction, which waits for it — on PostgreSQL
+    a deadlock that left the question never opened."""
+    import asyncio
+
+    from jobs.youth import _contest_items
+    from models.outbox import enqueue
+    from models.youth import advance_contest
+
+    g = await Youth(bot).setup()
+    doc = await send_file(g, bot.admin, QUESTIONS, "党史.txt")
+    await g.say("/quiz import 党史", bot.admin, reply_to=doc)
+    await g.say("/quiz start 党史 20秒", bot.admin)  # the first poll is queued, due in 5 s
+    async with bot.db() as s:
+        contest = await s.scalar(select(Contest))
+        assert (await advance_contest(s, contest=contest, now=bot.clock.now())).polls == []  # queued already
+    if not bot.settings.database.url.startswith("postgresql"):
+        return  # SQLite has one writer at a time: no two transactions hold rows at once
+    async with bot.db() as sender, bot.db() as planner:
+        await sender.execute(Outbox.__table__.update().where(Outbox.dedupe_key == f"quiz:{contest.id}:1")
+                             .values(state="sent"))  # the sender's row lock, not yet committed
+        now = bot.clock.now()
+        contest = await planner.get(Contest, contest.id)
+        items = await asyncio.wait_for(_contest_items(planner, contest, "zh", now), 5)
+        await asyncio.wait_for(enqueue(planner, items=items, now=now), 5)
+        await planner.commit()
+        await sender.rollback()
+    assert items == []
+
+
 async def test_contest_stopped_early_and_contests_without_questions(bot):
     g = await Youth(bot).setup()
     doc = await send_file(g, bot.admin, QUESTIONS, "题库.csv")
