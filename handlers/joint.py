@@ -14,7 +14,6 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.callbacks import Callback
 from bot.context import Ctx
-from bot.i18n import t
 from bot.keyboards import button
 from handlers.base import Button
 from jobs.joint import announce_to_partner, withdraw_from_partner

@@ -218,7 +218,7 @@ class BotHarness:
         async with self.db() as s:
             return await s.scalar(select(func.count()).select_from(model).where(*where))
 
-    async def _background_busy(self) -> bool:
+    async def background_busy(self) -> bool:
         """Whether the sender or the roll job still has work that is due: an outbox row due and not
         yet delivered, or a live roll behind its session (the host's or a partner group's)."""
         from jobs.sessions import ROLL_AGE
@@ -247,7 +247,7 @@ class BotHarness:
         while they work would differ for no fault of the command under test."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while await self._background_busy():
+        while await self.background_busy():
             if loop.time() > deadline:
                 log.warning("test harness: the background did not settle within %s s\n%s", timeout,
                             await self.outbox_summary())

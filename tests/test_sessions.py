@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from jobs.sessions import ROLL_AGE
 from models.outbox import Outbox
 from models.prompts import Prompt
 from models.sessions import (
@@ -67,21 +66,12 @@ async def quiet(bot) -> None:
     """Let the planner plan what fell due and the sender send it, so a snapshot stays still."""
     await bot.settle_planner()
 
-    async def idle():
-        async with bot.db() as s:
-            busy = await s.scalar(select(Outbox.id).where(Outbox.state.in_(["pending", "sending"])).limit(1))
-            # A roll the roll job will still render (it leaves those of sessions older than ROLL_AGE).
-            dirty = await s.scalar(select(StudySession.id).where(
-                StudySession.roll_version > StudySession.roll_shown,
-                StudySession.starts_at >= bot.clock.now() - ROLL_AGE))
-        return busy is None and dirty is None
-
     async def still():
         # The background tick and roll job run beside the test: idle twice, a few ticks apart.
-        if not await idle():
+        if await bot.background_busy():
             return False
         await asyncio.sleep(0.3)
-        return await idle()
+        return not await bot.background_busy()
     await bot.planned()
     try:
         await bot.until(still)
