@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.yeardata import MEMBER_BASE, TZ, Shape, generate
 from bot.callbacks import CallbackCodec
-from jobs.sessions import announce, announcement_text, first_parts, group_lang
+from bot.notify import group_lang
+from views.sessions import announce, announcement_text, first_parts
 from models.outbox import Outbox, OutboxState
 from models.sessions import ATTENDED, Attendance, SessionKind, SessionSpec, StudySession, Via, create_session, roll
 from models.units import Membership, Person, PersonIn, Unit, UnitKind, bind_unit, join_unit, upsert_person

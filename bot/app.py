@@ -29,15 +29,10 @@ from bot.logs import install_redaction
 from bot.migrate import upgrade
 from bot.ordering import OrderedUpdateProcessor
 from bot.settings import Settings
+from bot.features import FEATURES, Feature, gather
 from handlers import register
-from handlers.registry import COMMANDS
-from jobs.agenda import plan_agenda
 from jobs.planner import PlannerRegistry, planner_tick, resign
-from jobs.reflections import plan_note_reminders
-from jobs.selfstudy import plan_midweek_nudges, plan_weekly_reminders, plan_weekly_summaries
-from jobs.sessions import plan_sessions, start_roll_job
-from jobs.youth import ASK_KIND, plan_youth, quiz_sent_hook, record_ask_sent_hook
-from jobs.supervise import plan_bulletins, plan_rectify_posts, plan_task_reminders
+from jobs.sessions import start_roll_job
 
 log = logging.getLogger("wuxue")
 
@@ -48,8 +43,9 @@ def _request(settings: Settings, connections: int) -> AiohttpRequest:
                           pool_timeout=timeout)
 
 
-def build_application(settings: Settings, *, clock: Clock | None = None) -> Application:
-    """Wire the bot: handlers, typed context, shared state."""
+def build_application(settings: Settings, *, clock: Clock | None = None,
+                      features: tuple[Feature, ...] = FEATURES) -> Application:
+    """Wire the bot: handlers, typed context, shared state, all read from the one list of features."""
     token = settings.require_token()
     install_redaction([token])
     app = (
@@ -72,18 +68,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Appl
     state.clock = clock or SystemClock()
     state.codec = CallbackCodec(token)
     state.admins = AdminCache()
+    state.features = gather(features)
     state.planners = PlannerRegistry()
-    state.planners.add("weekly", plan_weekly_reminders)
-    state.planners.add("midweek", plan_midweek_nudges)
-    state.planners.add("summary", plan_weekly_summaries)
-    state.planners.add("notes", plan_note_reminders)
-    state.planners.add("sessions", plan_sessions)
-    state.planners.add("agenda", plan_agenda)  # after sessions: it follows up the sessions they closed
-    state.planners.add("youth", plan_youth)
-    state.planners.add("bulletins", plan_bulletins)
-    state.planners.add("tasks", plan_task_reminders)
-    state.planners.add("rectify", plan_rectify_posts)
-    register(app)
+    for name, planner in state.features.planners:
+        state.planners.add(name, planner)
+    register(app, state.features)
     return app
 
 
@@ -99,8 +88,8 @@ async def _post_init(app: Application) -> None:
     state.bot_username = app.bot.username
     state.sender = Sender(app.bot, state.sessions, settings.delivery, state.clock, default_locale=settings.locale,
                           request_timeout=settings.telegram.timeout_seconds)
-    state.sender.after_sent["quiz"] = quiz_sent_hook(state)
-    state.sender.after_sent[ASK_KIND] = state.sender.after_sent[f"{ASK_KIND}:fb"] = record_ask_sent_hook(state)
+    for kind, make_hook in state.features.after_sent.items():
+        state.sender.after_sent[kind] = make_hook(state)
     state.sender.start()
     app.job_queue.run_repeating(planner_tick, interval=settings.delivery.planner_tick_seconds, first=0.0,
                                 name="planner", job_kwargs={"coalesce": True, "misfire_grace_time": None})
@@ -130,10 +119,10 @@ async def _post_shutdown(app: Application) -> None:
         state.instance_lock.release()
 
 
-def _commands(lang: str, *, private: bool, admin: bool) -> list[BotCommand]:
+def _commands(app: Application, lang: str, *, private: bool, admin: bool) -> list[BotCommand]:
     return [
         BotCommand(c.name, t(lang, f"cmd.{c.name}"))
-        for c in COMMANDS
+        for c in app.bot_data.features.commands
         if (c.private if private else c.group) and (admin or not c.admin)
     ]
 
@@ -150,5 +139,5 @@ async def set_menus(app: Application) -> None:
             (BotCommandScopeAllChatAdministrators(), False, True),
         ):
             await app.bot.set_my_commands(
-                _commands(text_lang, private=private, admin=admin), scope=scope, language_code=lang
+                _commands(app, text_lang, private=private, admin=admin), scope=scope, language_code=lang
             )

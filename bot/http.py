@@ -16,6 +16,8 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot import txguard
+
 
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with at most `connections` open at once (PTB's HTTPXRequest, on aiohttp)."""
@@ -64,6 +66,7 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
+        txguard.check(url)
         # No write timeout in aiohttp: its read timeout starts once the request is out, however long
         # a big upload took (what PTB's write timeout is for), so `write_timeout` is not needed.
         read = self._timeout("read", read_timeout)

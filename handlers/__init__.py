@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import Update
 from telegram.ext import (
     Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, PollAnswerHandler, filters,
 )
 
-from handlers import buttons, errors, messages, quick_checkin, registry, start, units, youth
+from bot import errors
+from handlers import buttons, messages, quick_checkin, start, units, youth
+
+if TYPE_CHECKING:
+    from bot.features.base import Features
 
 
-def register(app: Application) -> None:
+def register(app: Application, features: Features) -> None:
     app.add_handlers([
-        *(CommandHandler(c.name, c.callback) for c in registry.COMMANDS),
+        *(CommandHandler(c.name, c.callback) for c in features.commands),
         *quick_checkin.handlers(),  # 签到 in a busy group; everything else falls through to the next ones
         CallbackQueryHandler(buttons.on_button),
         ChatMemberHandler(units.on_chat_member, ChatMemberHandler.CHAT_MEMBER),

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import ForceReply, Update
+from telegram import Update
 from telegram.constants import ChatType
 
 from bot.admins import admin_only, is_unit_admin
@@ -16,12 +16,11 @@ from bot.context import Ctx, handler
 from bot.i18n import mention, t
 from bot.keyboards import button, columns, rows
 from handlers.base import Button, Command, Setting
-from jobs.agenda import category_text, closed_notices, day_text, measure_notice, publish_notices, source_lines
-from jobs.sessions import kind_text, when_text
+from views.agenda import category_text, closed_notices, day_text, measure_notice, publish_notices, source_lines
+from views.sessions import kind_text, when_text
 from models import agenda as ag
 from models.errors import DomainError
 from models.outbox import enqueue
-from models.prompts import open_prompt
 from models.sessions import StudySession
 from models.units import Person, Unit, active_members, membership, person_units, subtree_ids
 
@@ -42,13 +41,9 @@ def _number(text: str, example: str) -> int:
 
 
 async def _ask(update: Update, ctx: Ctx, key: str, *, kind: str, payload: dict, **params: object) -> None:
-    """Ask the caller a question to answer by replying (ForceReply, kept in `prompts`)."""
+    """Ask the caller a question to answer by replying (ForceReply, kept in `prompts` once sent)."""
     who = mention(ctx.person.tg_user_id, ctx.person.display_name)
-    chat_id = update.effective_chat.id
-    sent = await ctx.bot.send_message(chat_id, ctx.t(key, mention=who, **params),
-                                      reply_markup=ForceReply(selective=True))
-    await open_prompt(ctx.session, chat_id=chat_id, message_id=sent.message_id, person_id=ctx.person.id,
-                      kind=kind, payload=payload, now=ctx.now)
+    ctx.ask(key, kind=kind, payload=payload, chat_id=update.effective_chat.id, mention=who, **params)
 
 
 def _item_label(ctx: Ctx, item: ag.AgendaItem, unit: Unit) -> str:

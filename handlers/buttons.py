@@ -7,7 +7,6 @@ from telegram import Update
 from bot.admins import is_telegram_admin, is_unit_admin
 from bot.callbacks import BadCallback
 from bot.context import Ctx, handler
-from handlers import registry
 from models.errors import DomainError
 
 
@@ -23,7 +22,7 @@ async def caller_is_admin(update: Update, ctx: Ctx) -> bool:
 async def on_button(update: Update, ctx: Ctx) -> None:
     try:
         cb = ctx.state.codec.decode(update.callback_query.data)
-        button = registry.BUTTONS[cb.action]
+        button = ctx.state.features.buttons[cb.action]
     except (BadCallback, KeyError):
         raise DomainError("errors.bad_callback") from None
     if button.admin and not await caller_is_admin(update, ctx):

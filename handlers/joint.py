@@ -16,8 +16,9 @@ from bot.callbacks import Callback
 from bot.context import Ctx
 from bot.keyboards import button
 from handlers.base import Button
-from jobs.joint import announce_to_partner, withdraw_from_partner
-from jobs.sessions import header_lines, leave_decided_messages, roll_lines, short_name
+from views.joint import announce_to_partner, withdraw_from_partner
+from views.base import short_name
+from views.sessions import header_lines, leave_decided_messages, roll_lines
 from models.errors import DomainError
 from models.joint import (
     decide_partner_leave, find_partner, find_unit, invitable_units, invite_partner, partner_session,

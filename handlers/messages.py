@@ -10,7 +10,6 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.context import Ctx, handler
-from handlers import registry
 from models.prompts import close_prompt, find_prompt
 
 MAX_WORD_TEXT = 4096
@@ -23,9 +22,9 @@ async def _answer_prompt(update: Update, ctx: Ctx) -> bool:
         return False
     prompt = await find_prompt(ctx.session, chat_id=msg.chat_id, message_id=asked.message_id,
                                person_id=ctx.person.id, now=ctx.now)
-    if prompt is None or prompt.kind not in registry.PROMPTS:
+    if prompt is None or prompt.kind not in ctx.state.features.prompts:
         return False
-    await registry.PROMPTS[prompt.kind](update, ctx, prompt.payload)
+    await ctx.state.features.prompts[prompt.kind](update, ctx, prompt.payload)
     await close_prompt(ctx.session, prompt=prompt)
     return True
 
@@ -40,13 +39,13 @@ async def on_message(update: Update, ctx: Ctx) -> None:
     text = (msg.text or "").strip()
     private = update.effective_chat.type == ChatType.PRIVATE
     if text and len(text) <= MAX_WORD_TEXT:
-        for word in registry.WORDS:
+        for word in ctx.state.features.words:
             if not (word.private if private else word.group):
                 continue
             match = word.pattern.fullmatch(text)
             if match:
                 await word.fn(update, ctx, match)
                 return
-    for take in registry.INPUTS:
+    for take in ctx.state.features.inputs:
         if await take(update, ctx):
             return

@@ -18,7 +18,7 @@ from bot.context import Ctx, person_in, send_replies
 from bot.i18n import pick_lang
 from handlers import buttons, messages
 from handlers.sessions import CHECKED_IN, CHECKIN_WORD
-from jobs.sessions import hm
+from views.sessions import hm
 from models.sessions import QuickCheckin, QuickCheckinRace, Via
 from models.units import stored_names
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatType
 
 from bot.admins import admin_only, is_unit_admin
@@ -22,9 +22,9 @@ from bot.context import Ctx, HandlerFn, handler, person_in
 from bot.i18n import Raw, catalog, mention, pick_lang, t
 from bot.keyboards import button, columns, rows, url_button
 from handlers.base import Button, Command, MeFigures, MeSection
+from views.reflections import subject_callback
 from models.errors import DomainError
 from models.outbox import OutboxIn, enqueue
-from models.prompts import open_prompt
 from models.reflections import (
     MAX_CHARS, TALLY, FileIn, Grade, NoteItem, NoteRequest, NoteState, Reflection, ReflectionFile,
     ReflectionState, Showcase, Subject, active_input, add_note, add_part, approve, candidate_subjects,
@@ -82,12 +82,6 @@ def subject_label(lang: str, kind: str, title: str) -> str:
     return t(lang, key, title=Raw(title)) if key in catalog(lang) or key in catalog("zh") else title
 
 
-def subject_callback(codec: CallbackCodec, subject: Subject) -> str:
-    """callback_data that starts a reflection on `subject`. A feature's follow-up message carries it
-    on a button; replying to that message with text starts the same draft."""
-    return codec.encode("rf.s", subject.kind, subject.ref_id or 0, subject.unit_id)
-
-
 def _label_of(lang: str, r: Reflection) -> str:
     return subject_label(lang, r.subject_kind, r.subject_title)
 
@@ -134,11 +128,9 @@ def _need_private(ctx: Ctx) -> None:
         raise DomainError("review.start_private_first")
 
 
-async def _send_file(ctx: Ctx, chat_id: int, f: Any, caption: str) -> None:
-    if f.kind == "photo":
-        await ctx.bot.send_photo(chat_id, f.file_id, caption=caption)
-    else:
-        await ctx.bot.send_document(chat_id, f.file_id, caption=caption)
+def _send_file(ctx: Ctx, chat_id: int, f: Any, caption: str) -> None:
+    """Queue a kept photo or document, sent after the commit."""
+    ctx.reply_file_text(f.kind, f.file_id, caption, chat_id=chat_id)
 
 
 def reviewers_only(fn: HandlerFn) -> HandlerFn:
@@ -598,12 +590,8 @@ async def on_review_grade(update: Update, ctx: Ctx, cb: Callback) -> None:
     r, scope = await _button_target(update, ctx, cb)
     _pending_only(r)
     grade = _grade(cb, 2)
-    asked = await ctx.bot.send_message(
-        update.effective_chat.id, ctx.t("review.approve_prompt", id=r.id, grade=ctx.t(f"review.grade_{grade.value}")),
-        reply_markup=ForceReply(selective=True))
-    await open_prompt(ctx.session, chat_id=update.effective_chat.id, message_id=asked.message_id,
-                      person_id=ctx.person.id, kind="review.approve",
-                      payload={"id": r.id, "scope": scope, "grade": grade.value}, now=ctx.now)
+    ctx.ask("review.approve_prompt", kind="review.approve", payload={"id": r.id, "scope": scope, "grade": grade.value},
+            chat_id=update.effective_chat.id, id=r.id, grade=ctx.t(f"review.grade_{grade.value}"))
     ctx.edit("review.grade_chosen", id=r.id, grade=ctx.t(f"review.grade_{grade.value}"), markup=rows(
         [button(ctx, "review.btn_no_comment", "rv.go", r.id, scope, grade.value)],
         [button(ctx, "reflect.btn_back", "rv.v", r.id, scope)]))
@@ -649,10 +637,8 @@ async def _approve(update: Update, ctx: Ctx, r: Reflection, scope: int, grade: G
 async def on_review_return(update: Update, ctx: Ctx, cb: Callback) -> None:
     r, scope = await _button_target(update, ctx, cb)
     _pending_only(r)
-    asked = await ctx.bot.send_message(update.effective_chat.id, ctx.t("review.return_prompt", id=r.id),
-                                       reply_markup=ForceReply(selective=True))
-    await open_prompt(ctx.session, chat_id=update.effective_chat.id, message_id=asked.message_id,
-                      person_id=ctx.person.id, kind="review.return", payload={"id": r.id, "scope": scope}, now=ctx.now)
+    ctx.ask("review.return_prompt", kind="review.return", payload={"id": r.id, "scope": scope},
+            chat_id=update.effective_chat.id, id=r.id)
     ctx.edit("review.return_asked", id=r.id, markup=rows([button(ctx, "reflect.btn_back", "rv.v", r.id, scope)]))
 
 
@@ -701,7 +687,7 @@ async def on_review_files(update: Update, ctx: Ctx, cb: Callback) -> None:
     r = await _reviewable(ctx, _arg(cb, 0))
     files: list[ReflectionFile] = await files_of(ctx.session, reflection=r)
     for i, f in enumerate(files, 1):
-        await _send_file(ctx, update.effective_chat.id, f, ctx.t("review.file_caption", id=r.id, n=i, total=len(files)))
+        _send_file(ctx, update.effective_chat.id, f, ctx.t("review.file_caption", id=r.id, n=i, total=len(files)))
 
 
 async def _notify_author(ctx: Ctx, r: Reflection, comment: str | None) -> None:
@@ -971,17 +957,16 @@ async def on_notes_view(update: Update, ctx: Ctx, cb: Callback) -> None:
     chat_id = ctx.person.tg_user_id
     person = await ctx.session.get(Person, req.person_id)
     items: list[NoteItem] = await note_items(ctx.session, request=req)
-    await ctx.bot.send_message(chat_id, ctx.t(
-        "notes.view_head", name=person.display_name, n=len(items),
-        due=day(ctx.lang, req.due_at.astimezone(ZoneInfo(unit.timezone)).date())))
+    ctx.reply("notes.view_head", chat_id=chat_id, quote=False, name=person.display_name, n=len(items),
+              due=day(ctx.lang, req.due_at.astimezone(ZoneInfo(unit.timezone)).date()))
     for i, item in enumerate(items, 1):
         at = when(ctx.lang, item.created_at, unit.timezone)
         if item.kind == "text":
             for piece in _chunks(item.text or ""):
-                await ctx.bot.send_message(chat_id, ctx.t("notes.view_text", n=i, at=at, text=piece))
+                ctx.reply("notes.view_text", chat_id=chat_id, quote=False, n=i, at=at, text=piece)
         else:
             caption = ctx.t("notes.view_file", n=i, at=at, text=(item.text or "")[:800])
-            await _send_file(ctx, chat_id, item, caption)
+            _send_file(ctx, chat_id, item, caption)
 
 
 COMMANDS = (

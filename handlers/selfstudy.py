@@ -8,28 +8,26 @@ its part of a member's record by exporting its own section functions.
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
+from telegram import InlineKeyboardMarkup, MessageEntity, Update
 from telegram.constants import ChatType
 
 from bot.admins import admin_only, is_unit_admin
-from bot.callbacks import BadCallback, Callback, CallbackCodec
+from bot.callbacks import BadCallback, Callback
 from bot.context import Ctx, handler
-from bot.i18n import Raw, mention, t
+from bot.i18n import mention, t
 from bot.keyboards import button, columns, rows
 from bot.reports import charts
-from handlers import registry
 from handlers.base import Button, Command, Setting, Word
+from views.selfstudy import bar, fmt_day, fmt_minutes, item_buttons, link_html, plan_block, week_span
 from models import selfstudy as ss
 from models.errors import DomainError
 from models.outbox import OutboxIn, enqueue
-from models.prompts import open_prompt
 from models.reminders import config as reminder_config
 from models.reminders import set_reminder
 from models.schedules import parse_hhmm
@@ -41,60 +39,6 @@ RANK_PAGE = 12
 
 
 # -- rendering (also used by the planners in jobs/selfstudy.py) ------------------------------------
-
-def fmt_minutes(lang: str, minutes: int) -> str:
-    sign, m = ("-" if minutes < 0 else ""), abs(minutes)
-    if m < 60:
-        return sign + t(lang, "ss.fmt_m", m=m)
-    if m % 60 == 0:
-        return sign + t(lang, "ss.fmt_h", h=m // 60)
-    return sign + t(lang, "ss.fmt_hm", h=m // 60, m=m % 60)
-
-
-def bar(done: int, target: int, cells: int = 10) -> str:
-    share = 1.0 if target <= 0 else min(1.0, max(0.0, done / target))
-    full = round(share * cells)
-    return "▓" * full + "░" * (cells - full) + f" {round(share * 100)}%"
-
-
-def fmt_day(lang: str, day: date) -> str:
-    return t(lang, "ss.fmt_day", m=day.month, d=day.day)
-
-
-def week_span(lang: str, week_start: date) -> str:
-    return t(lang, "ss.week_span", week=ss.week_label(week_start), first=fmt_day(lang, week_start),
-             last=fmt_day(lang, week_start + timedelta(days=6)))
-
-
-def _link(lang: str, link: str | None) -> Raw:
-    if not link:
-        return Raw("")
-    return Raw(f' <a href="{html.escape(link, quote=True)}">{html.escape(t(lang, "plan.link"))}</a>')
-
-
-def plan_block(lang: str, plan: ss.StudyPlan | None, items: list[ss.PlanItem], done: set[int] | None = None) -> str:
-    """A plan's required minutes and its items (✅ for the ones `done`, when progress is shown)."""
-    if plan is None:
-        return t(lang, "plan.none_yet")
-    lines = [t(lang, "plan.required_minutes", minutes=fmt_minutes(lang, plan.required_minutes))]
-    for kind in ss.ItemKind:
-        mine = [i for i in items if i.kind == kind]
-        if not mine:
-            continue
-        lines.append(t(lang, f"plan.kind_{kind.value}"))
-        for i in mine:
-            mark = "" if done is None else ("✅ " if i.id in done else "⬜ ")
-            lines.append(t(lang, "plan.item", n=i.position, mark=mark, title=i.title, link=_link(lang, i.link)))
-    return "\n".join(lines)
-
-
-def item_buttons(lang: str, codec: CallbackCodec, items: list[ss.PlanItem], done: set[int] = frozenset()) -> InlineKeyboardMarkup | None:
-    """One button per item not yet done, to mark it done."""
-    buttons = [InlineKeyboardButton(t(lang, "plan.btn_done", n=i.position), callback_data=codec.encode("ss.d", i.id))
-               for i in items if i.id not in done]
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup([buttons[i:i + 4] for i in range(0, len(buttons), 4)])
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -249,7 +193,7 @@ async def _me_figures(ctx: Ctx, person: Person) -> None:
     """Every feature's scalar figures for /me in one SELECT (one round trip), into ctx.me."""
     queries: dict[str, object] = {}
     params: dict[str, object] = {}
-    for part in registry.ME_FIGURES:
+    for part in ctx.state.features.me_figures:
         q, p = await part(ctx, person)
         queries.update(q)
         params.update(p)
@@ -270,7 +214,7 @@ async def cmd_me(update: Update, ctx: Ctx) -> None:
     else:
         parts = [ctx.t("me.title", name=ctx.person.display_name)]
         await _me_figures(ctx, ctx.person)
-        for section in registry.ME_SECTIONS:
+        for section in ctx.state.features.me_sections:
             text = await section(ctx, ctx.person)
             if text:
                 parts.append(text)
@@ -417,12 +361,8 @@ async def _plan_set(update: Update, ctx: Ctx) -> None:
 
 async def _ask(ctx: Ctx, key: str, kind: str, draft: ss.PlanDraft, **params: object) -> None:
     """Ask the admin a question they answer by replying (the question is kept in the prompts table)."""
-    asked = await ctx.bot.send_message(
-        ctx.unit.chat_id, ctx.t(key, mention=mention(ctx.person.tg_user_id, ctx.person.display_name), **params),
-        reply_markup=ForceReply(selective=True),
-    )
-    await open_prompt(ctx.session, chat_id=ctx.unit.chat_id, message_id=asked.message_id, person_id=ctx.person.id,
-                      kind=kind, payload={"draft_id": draft.id}, now=ctx.now)
+    ctx.ask(key, kind=kind, payload={"draft_id": draft.id}, chat_id=ctx.unit.chat_id,
+            mention=mention(ctx.person.tg_user_id, ctx.person.display_name), **params)
 
 
 def _draft_view(ctx: Ctx, draft: ss.PlanDraft, *, resumed: bool = False) -> tuple[str, InlineKeyboardMarkup]:
@@ -433,7 +373,7 @@ def _draft_view(ctx: Ctx, draft: ss.PlanDraft, *, resumed: bool = False) -> tupl
     lines.append(ctx.t("plan.required_minutes", minutes=fmt_minutes(ctx.lang, draft.required_minutes or 0)))
     for n, item in enumerate(items, 1):
         lines.append(ctx.t("plan.draft_item", n=n, kind=ctx.t(f"plan.kind_short_{item.kind.value}"), title=item.title,
-                           link=_link(ctx.lang, item.link)))
+                           link=link_html(ctx.lang, item.link)))
     if not items:
         lines.append(ctx.t("plan.draft_empty"))
     lines.append(ctx.t("plan.draft_hint"))
@@ -617,7 +557,7 @@ def _readings_view(ctx: Ctx, listed: list[ss.Reading], read: dict) -> tuple[str,
     buttons = []
     for n, r in enumerate(listed, 1):
         lines.append(ctx.t("readings.item", n=n, mark="✅" if r.id in read else "⬜", title=r.title,
-                           tier=ctx.t(f"rank.{r.tier.value}"), link=_link(ctx.lang, r.link)))
+                           tier=ctx.t(f"rank.{r.tier.value}"), link=link_html(ctx.lang, r.link)))
         if r.id not in read:
             buttons.append(button(ctx, "=" + ctx.t("readings.btn_read", n=n), "ss.r", r.id))
     if not listed:
@@ -673,7 +613,7 @@ async def _readings_all(update: Update, ctx: Ctx) -> None:
     listed = await ss.readings_for(ctx.session, unit_ids=[ctx.unit.id], rank=None)
     lines = [ctx.t("readings.all_title", unit=ctx.unit.name)]
     lines += [ctx.t("readings.all_item", id=r.id, title=r.title, tier=ctx.t(f"rank.{r.tier.value}"),
-                    link=_link(ctx.lang, r.link)) for r in listed]
+                    link=link_html(ctx.lang, r.link)) for r in listed]
     lines.append(ctx.t("readings.all_hint") if listed else ctx.t("readings.empty"))
     ctx.reply_text("\n".join(lines))
 

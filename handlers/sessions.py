@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from telegram import ForceReply, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.admins import admin_only, is_unit_admin
@@ -23,15 +23,15 @@ from bot.i18n import mention, t
 from bot.keyboards import button, columns, rows
 from handlers.base import Button, Command, Word
 from handlers.joint import invite_command, invite_markup, own_members, partner_panel, uninvite_command
-from jobs.joint import tell_partners
-from jobs.sessions import (
-    announce, day_text, form_text, group_lang, header_lines, hm, kind_text, leave_decided_messages, member_notice,
-    mentions, names, roll_lines, short_name, tell_members, when_text,
+from views.joint import tell_partners
+from bot.notify import group_lang
+from views.base import mentions, names, short_name
+from views.sessions import (
+    announce, day_text, form_text, header_lines, hm, kind_text, leave_decided_messages, member_notice, roll_lines, tell_members, when_text,
 )
 from models.errors import DomainError
 from models.joint import check_kind_change, is_partner, refuse_partner_edit
 from models.outbox import OutboxIn, enqueue
-from models.prompts import open_prompt
 from models.sessions import (
     ATTENDED, ActivityForm, Attendance, MakeupState, SessionState, Status, StudySession, Via, ask_leave,
     cancel_session, checkin, takes_form,
@@ -102,14 +102,10 @@ async def _admin_session(ctx: Ctx, cb: Callback) -> StudySession:
 
 async def _ask(ctx: Ctx, chat_id: int, key: str, *, kind: str, payload: dict, placeholder: str = "",
                prefix: str = "", **params: object) -> None:
-    """Ask the caller a question to answer by replying (ForceReply, kept in `prompts`)."""
+    """Ask the caller a question to answer by replying (ForceReply, kept in `prompts` once sent)."""
     who = mention(ctx.person.tg_user_id, ctx.person.display_name)
-    text = ctx.t(key, mention=who, **params)
-    sent = await ctx.bot.send_message(chat_id, f"{prefix}\n\n{text}" if prefix else text,
-                                      reply_markup=ForceReply(selective=True,
-                                                              input_field_placeholder=placeholder[:64] or None))
-    await open_prompt(ctx.session, chat_id=chat_id, message_id=sent.message_id, person_id=ctx.person.id, kind=kind,
-                      payload=payload, now=ctx.now)
+    ctx.ask(key, kind=kind, payload=payload, chat_id=chat_id, placeholder=placeholder or None, prefix=prefix or None,
+            mention=who, **params)
 
 
 def _private_notice(ctx: Ctx, unit: Unit, person: Person, *, key: str, tag: str, **params: object) -> OutboxIn:

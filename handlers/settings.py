@@ -4,17 +4,15 @@ buttons, anything else is typed in reply to a question (kept in the prompts tabl
 
 from __future__ import annotations
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.admins import admin_only, is_unit_admin
 from bot.callbacks import BadCallback, Callback
 from bot.context import Ctx, handler
 from bot.i18n import mention
 from bot.keyboards import button
-from handlers import registry
 from handlers.base import Button, Command, Setting
 from models.errors import DomainError
-from models.prompts import open_prompt
 from models.units import Unit
 
 ROW_WIDTH = 3
@@ -31,7 +29,7 @@ def panel(ctx: Ctx, unit: Unit) -> tuple[str, InlineKeyboardMarkup]:
     lines = [ctx.t("settings.title", unit=unit.name)]
     keyboard: list[list[InlineKeyboardButton]] = []
     section = None
-    for s in registry.SETTINGS:
+    for s in ctx.state.features.settings:
         if s.section != section:
             section = s.section
             lines += ["", ctx.t("settings.section", name=ctx.t(section))]
@@ -64,7 +62,7 @@ def _pick(ctx: Ctx, cb: Callback) -> tuple[Unit, Setting]:
         unit_id, key = cb.int_arg(0), cb.args[1]
     except (BadCallback, IndexError):
         raise DomainError("errors.bad_callback") from None
-    setting = next((s for s in registry.SETTINGS if s.key == key), None)
+    setting = next((s for s in ctx.state.features.settings if s.key == key), None)
     if ctx.unit is None or ctx.unit.id != unit_id or setting is None:
         raise DomainError("errors.bad_callback")
     return ctx.unit, setting
@@ -85,14 +83,10 @@ async def on_open(update: Update, ctx: Ctx, cb: Callback) -> None:
         ctx.edit("settings.choose", markup=InlineKeyboardMarkup(rows), label=ctx.t(s.label),
                  value=s.value(ctx.lang, unit))
     else:
-        asked = await ctx.bot.send_message(
-            unit.chat_id,
-            ctx.t(s.prompt or "settings.ask", mention=mention(ctx.person.tg_user_id, ctx.person.display_name),
-                  label=ctx.t(s.label), value=s.value(ctx.lang, unit)),
-            reply_markup=ForceReply(selective=True, input_field_placeholder=s.value(ctx.lang, unit)[:64]),
-        )
-        await open_prompt(ctx.session, chat_id=unit.chat_id, message_id=asked.message_id, person_id=ctx.person.id,
-                          kind="settings.value", payload={"unit_id": unit.id, "key": s.key}, now=ctx.now)
+        ctx.ask(s.prompt or "settings.ask", kind="settings.value", payload={"unit_id": unit.id, "key": s.key},
+                chat_id=unit.chat_id, placeholder=s.value(ctx.lang, unit) or None,
+                mention=mention(ctx.person.tg_user_id, ctx.person.display_name), label=ctx.t(s.label),
+                value=s.value(ctx.lang, unit))
 
 
 async def on_value(update: Update, ctx: Ctx, cb: Callback) -> None:
@@ -115,7 +109,7 @@ async def on_back(update: Update, ctx: Ctx, cb: Callback) -> None:
 async def answer_value(update: Update, ctx: Ctx, payload: dict) -> None:
     """A typed value for a setting: applied when the one who was asked is (still) an admin."""
     unit = ctx.unit
-    s = next((s for s in registry.SETTINGS if s.key == payload.get("key")), None)
+    s = next((s for s in ctx.state.features.settings if s.key == payload.get("key")), None)
     if unit is None or unit.id != payload.get("unit_id") or s is None or not await is_unit_admin(ctx, unit):
         raise DomainError("errors.not_admin")
     await s.apply(ctx.session, unit, update.effective_message.text or "", ctx.now)

@@ -7,7 +7,6 @@ from telegram.constants import ChatType
 
 from bot.context import Ctx, handler
 from bot.parsing import parse_join_payload
-from handlers import registry
 from handlers.base import Command
 from models.errors import DomainError
 from models.units import join_unit, person_units, set_private_ok, unit_by_code
@@ -41,10 +40,10 @@ async def cmd_help(update: Update, ctx: Ctx) -> None:
         ctx.t("help.intro"),
         "",
         ctx.t("help.member_title"),
-        *registry.help_lines(ctx.lang, private=private, admin=False),
+        *ctx.state.features.help_lines(ctx.lang, private=private, admin=False),
         "",
         ctx.t("help.admin_title"),
-        *registry.help_lines(ctx.lang, private=private, admin=True),
+        *ctx.state.features.help_lines(ctx.lang, private=private, admin=True),
         "",
         ctx.t("help.words" if not private else "help.private_tail"),
     ]))

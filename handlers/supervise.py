@@ -17,8 +17,8 @@ from bot.keyboards import button, rows
 from bot.reports import xlsx
 from bot.reports.render import bulletin_file, ledger_text, render_chart, span
 from handlers.base import Button, Command
-from handlers.selfstudy import fmt_minutes
-from jobs.sessions import ordered_makeup_notices
+from views.selfstudy import fmt_minutes
+from views.sessions import ordered_makeup_notices
 from models import figures as fg
 from models import supervise as tk
 from models.errors import DomainError

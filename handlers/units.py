@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import ChatMemberUpdated, ForceReply, Update
+from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
@@ -14,7 +14,6 @@ from bot.keyboards import button, columns, rows, url_button
 from bot.parsing import parse_bind_args
 from handlers.base import Button, Command
 from models.errors import DomainError
-from models.prompts import open_prompt
 from models.units import (
     Role, Unit, UnitKind, admin_units, bind_unit, join_unit, leave_unit, member_count, rename_unit,
     set_parent, set_private_ok, set_role, subtree_ids, unit_by_chat, upsert_person,
@@ -108,12 +107,8 @@ def _own_unit(ctx: Ctx, cb: Callback) -> Unit:
 
 async def on_rename(update: Update, ctx: Ctx, cb: Callback) -> None:
     unit = _own_unit(ctx, cb)
-    prompt = await ctx.bot.send_message(
-        unit.chat_id, ctx.t("bind.rename_prompt", name=unit.name, mention=mention(ctx.person.tg_user_id, ctx.person.display_name)),
-        reply_markup=ForceReply(selective=True, input_field_placeholder=unit.name[:64]),
-    )
-    await open_prompt(ctx.session, chat_id=unit.chat_id, message_id=prompt.message_id, person_id=ctx.person.id,
-                      kind="unit.rename", payload={"unit_id": unit.id}, now=ctx.now)
+    ctx.ask("bind.rename_prompt", kind="unit.rename", payload={"unit_id": unit.id}, chat_id=unit.chat_id,
+            placeholder=unit.name or None, name=unit.name, mention=mention(ctx.person.tg_user_id, ctx.person.display_name))
 
 
 async def answer_rename(update: Update, ctx: Ctx, payload: dict) -> None:

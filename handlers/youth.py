@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram import Document, ForceReply, Message, MessageEntity, Update
+from telegram import Document, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
@@ -15,10 +15,10 @@ from bot.context import Ctx, handler, person_in
 from bot.i18n import Raw, mention, pick_lang, t
 from bot.keyboards import button, columns, rows, url_button
 from handlers.base import Button, Command
-from jobs.sessions import day_text, kind_text
+from views.sessions import day_text, kind_text
 from models.errors import DomainError
-from models.outbox import OutboxIn, enqueue
 from models.prompts import open_prompt
+from models.outbox import OutboxIn, enqueue
 from models.sessions import StudySession
 from models.units import Person, Unit, UnitKind, active_members, is_db_admin, person_units, upsert_person
 from models.youth import (
@@ -744,12 +744,8 @@ async def _quiz_import(ctx: Ctx, unit: Unit, msg: Message, name: str | None) -> 
     if replied is not None and replied.document is not None:
         await _import_document(ctx, unit, replied.document, name)
         return
-    prompt = await ctx.bot.send_message(
-        unit.chat_id, ctx.t("quiz.import_prompt", mention=mention(ctx.person.tg_user_id, ctx.person.display_name)),
-        reply_markup=ForceReply(selective=True), reply_to_message_id=msg.message_id, allow_sending_without_reply=True,
-    )
-    await open_prompt(ctx.session, chat_id=unit.chat_id, message_id=prompt.message_id, person_id=ctx.person.id,
-                      kind="quiz.import", payload={"unit_id": unit.id, "bank": name}, now=ctx.now)
+    ctx.ask("quiz.import_prompt", kind="quiz.import", payload={"unit_id": unit.id, "bank": name}, chat_id=unit.chat_id,
+            reply_to=msg.message_id, mention=mention(ctx.person.tg_user_id, ctx.person.display_name))
 
 
 async def answer_import(update: Update, ctx: Ctx, payload: dict) -> None:
@@ -759,20 +755,41 @@ async def answer_import(update: Update, ctx: Ctx, payload: dict) -> None:
     document = update.effective_message.document
     if document is None:
         raise DomainError("quiz.import_need_file")
-    await _import_document(ctx, unit, document, payload.get("bank"))
+    asked = update.effective_message.reply_to_message
+    await _import_document(ctx, unit, document, payload.get("bank"), asked=(asked.chat_id, asked.message_id, payload))
 
 
-async def _import_document(ctx: Ctx, unit: Unit, document: Document, name: str | None) -> None:
-    """Load every question of a .txt/.csv file into a bank, or none if any line is bad."""
+async def _import_document(ctx: Ctx, unit: Unit, document: Document, name: str | None,
+                           asked: tuple[int, int, dict] | None = None) -> None:
+    """Load every question of a .txt/.csv file into a bank, or none if any line is bad. The file is
+    downloaded once this update's transaction is closed, then imported in a transaction of its own.
+    A file sent in answer to the question (`asked`) that cannot be loaded leaves the question open."""
     if (document.file_size or 0) > FILE_MAX_BYTES:
         raise DomainError("quiz.file_too_big", limit=FILE_MAX_BYTES // 1024)
     filename = (document.file_name or "").lower()
     if not (filename.endswith((".txt", ".csv")) or (document.mime_type or "").startswith("text/")):
         raise DomainError("quiz.file_type", name=document.file_name or "?")
-    try:
-        data = bytes(await (await ctx.bot.get_file(document.file_id)).download_as_bytearray())
-    except TelegramError:
-        raise DomainError("quiz.file_download") from None
+    unit_id, file_id = unit.id, document.file_id
+
+    async def download_then_import(ctx: Ctx) -> None:
+        try:
+            try:
+                data = bytes(await (await ctx.bot.get_file(file_id)).download_as_bytearray())
+            except TelegramError:
+                raise DomainError("quiz.file_download") from None
+            async with ctx.follow_up() as session:
+                await _import_questions(ctx, await session.get(Unit, unit_id), data, name)
+        except DomainError:
+            if asked is not None:
+                async with ctx.follow_up() as session:
+                    await open_prompt(session, chat_id=asked[0], message_id=asked[1], person_id=ctx.person.id,
+                                      kind="quiz.import", payload=asked[2], now=ctx.now)
+            raise
+
+    ctx.after_commit(download_then_import)
+
+
+async def _import_questions(ctx: Ctx, unit: Unit, data: bytes, name: str | None) -> None:
     try:
         items = parse_quiz_file(data)
     except QuizFileError as err:

@@ -4,92 +4,17 @@ cancel or a partner's withdrawal, and the close's summary (reminders are planned
 
 from __future__ import annotations
 
-from datetime import datetime
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import BotState
-from bot.i18n import t
 from jobs.planner import Window, split_late
-from jobs.sessions import (
-    CLOSE_HOOKS, FIRST_PARTS, _common, announcement_markup, announcement_text, as_dict, first_parts, group_lang,
-    summary_text,
-)
-from models.joint import Removed, SessionPartner, partner_rows, partner_units, takes_partners
-from models.outbox import Outbox, OutboxIn, OutboxState, enqueue
-from models.sessions import Closed, StudySession, roll
+from bot.notify import group_lang
+from views.sessions import summary_text
+from models.joint import partner_rows
+from models.outbox import OutboxIn
+from models.sessions import Closed, roll
 from models.units import Unit
-
-
-async def joint_part(session: AsyncSession, lang: str, ses: StudySession) -> str | None:
-    """Under the header of a joint session with partners: who hosts it and who joins."""
-    if not takes_partners(ses.kind):
-        return None
-    partners = await partner_units(session, session_id=ses.id)
-    if not partners:
-        return None
-    host = await session.get(Unit, ses.unit_id)
-    return t(lang, "joint.part", host=host.name, partners=t(lang, "sessions.name_sep").join(u.name for u in partners))
-
-
-async def announce_to_partner(
-    session: AsyncSession, state: BotState, *, ses: StudySession, partner: SessionPartner, unit: Unit, now: datetime,
-) -> None:
-    """Post the joint session to a partner's group (through the outbox); that message is its roll there."""
-    lang = group_lang(state, unit)
-    # Keyed by the invitation, so a unit taken off and invited again gets a new announcement.
-    key = f"ses:{ses.id}:announce:u{unit.id}:{partner.created_at:%Y%m%d%H%M%S%f}"
-    text = announcement_text(lang, ses, unit, await roll(session, session_id=ses.id),
-                             await first_parts(session, lang, ses))
-    await enqueue(session, items=[OutboxIn(
-        dedupe_key=key, chat_id=unit.chat_id, unit_id=unit.id, kind="ses_announce", due_at=now,
-        text=text,
-        markup=as_dict(announcement_markup(state.codec, lang, ses, panel="jnt.pn")),
-    )], now=now)
-    partner.announce_outbox_id = await session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key))
-    partner.roll_shown = ses.roll_version
-
-
-async def withdraw_from_partner(
-    session: AsyncSession, state: BotState, *, ses: StudySession, removed: Removed, now: datetime,
-) -> None:
-    """A partner taken off the session: its group is told, and the announcement there stops being a
-    roll (its buttons go); one not yet sent is never sent."""
-    unit = removed.unit
-    lang = group_lang(state, unit)
-    host = await session.get(Unit, ses.unit_id)
-    params = {**_common(lang, ses, unit), "host": host.name}
-    stamp = f"{now:%Y%m%d%H%M%S%f}"
-    items = [OutboxIn(dedupe_key=f"ses:{ses.id}:withdrawn:u{unit.id}:{stamp}", chat_id=unit.chat_id, unit_id=unit.id,
-                      kind="ses_edit", due_at=now, text=t(lang, "joint.withdrawn_group", **params))]
-    # Whatever of the roll there is still waiting (the announcement, an edit) is never sent.
-    waiting = [i for i in (removed.announce_outbox_id, removed.roll_outbox_id) if i is not None]
-    if waiting:
-        await session.execute(delete(Outbox).where(Outbox.id.in_(waiting), Outbox.state == OutboxState.pending)
-                              .execution_options(synchronize_session=False))
-    announced = await session.get(Outbox, removed.announce_outbox_id) if removed.announce_outbox_id else None
-    if announced is not None and announced.message_id is not None:
-        items.append(OutboxIn(dedupe_key=f"ses:{ses.id}:withdrawn:u{unit.id}:{stamp}:roll", chat_id=unit.chat_id,
-                              unit_id=unit.id, kind="ses_roll", due_at=now, edit_message_id=announced.message_id,
-                              text=t(lang, "joint.withdrawn_roll", **params)))
-    await enqueue(session, items=items, now=now)
-
-
-async def tell_partners(
-    session: AsyncSession, state: BotState, *, ses: StudySession, now: datetime, tag: str, kind: str, key: str,
-    texts: dict[str, str] | None = None, **params: object,
-) -> int:
-    """A change of a joint session (edit, cancel) to each partner group; members hear it privately
-    from `jobs.sessions.tell_members`, since they are on the roll. `texts`: parameters given as catalog
-    keys, put in each group's language."""
-    items = []
-    for unit in await partner_units(session, session_id=ses.id):
-        lang = group_lang(state, unit)
-        values = {**params, **{k: t(lang, v) for k, v in (texts or {}).items()}}
-        items.append(OutboxIn(dedupe_key=f"ses:{ses.id}:{tag}:u{unit.id}", chat_id=unit.chat_id, unit_id=unit.id,
-                              kind=kind, due_at=now, text=t(lang, f"{key}_group", **_common(lang, ses, unit), **values)))
-    return await enqueue(session, items=items, now=now) if items else 0
 
 
 async def joint_closed(session: AsyncSession, state: BotState, window: Window, closed: Closed,
@@ -105,5 +30,3 @@ async def joint_closed(session: AsyncSession, state: BotState, window: Window, c
             for _, u in partners]
 
 
-FIRST_PARTS.append(joint_part)
-CLOSE_HOOKS.append(joint_closed)

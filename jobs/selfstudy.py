@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import BotState
 from bot.i18n import mention, pick_lang, t
-from handlers.selfstudy import bar, fmt_minutes, item_buttons, plan_block, week_span
+from views.selfstudy import bar, fmt_minutes, item_buttons, plan_block, week_span
 from jobs.planner import Window, split_late
 from models.outbox import OutboxIn, enqueue
 from models.reminders import reminder

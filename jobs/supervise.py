@@ -15,7 +15,8 @@ from bot.context import BotState
 from bot.i18n import t
 from bot.reports.render import bulletin_file, ledger_text, span
 from jobs.planner import Window, split_late
-from jobs.sessions import group_lang, ordered_makeup_notices, person_lang
+from bot.notify import group_lang, person_lang
+from views.sessions import ordered_makeup_notices
 from models import figures as fg
 from models import supervise as tk
 from models.errors import DomainError

@@ -15,7 +15,7 @@ from telegram import Message
 from bot.context import BotState
 from bot.i18n import mention, pick_lang, t
 from jobs.planner import Window, split_late
-from jobs.sessions import CLOSE_HOOKS, kind_text, when_text
+from views.sessions import kind_text, when_text
 from models.outbox import Outbox, OutboxIn, enqueue
 from models.prompts import open_prompt
 from models.sessions import Closed, count, roll
@@ -158,7 +158,6 @@ async def activity_closed(session: AsyncSession, state: BotState, window: Window
                      text=t(plang, "record.ask_private", name=recorder.display_name, **params(plang)))]
 
 
-CLOSE_HOOKS.append(activity_closed)
 
 
 def record_ask_sent_hook(state: BotState):  # noqa: ANN201 - an AfterSent for the sender

@@ -13,6 +13,7 @@ from telegram.ext import Application, TypeHandler
 
 from bot import lifecycle
 from bot.app import build_application
+from bot.txguard import Guard
 from bot.clock import FakeClock
 from bot.settings import Settings
 from handlers import ALLOWED_UPDATES
@@ -51,6 +52,7 @@ class BotHarness:
         self.member = fake.user(MEMBER_ID, "王同志", language_code="zh")
 
     async def start(self) -> None:
+        Guard.strict, Guard.breaches = True, []  # a Bot API call inside a transaction fails the test
         self.app = build_application(self.settings, clock=self.clock)
         self.app.add_handler(TypeHandler(Update, self._mark_done), group=1000)
         await lifecycle.start(self.app, polling=True, poll_timeout=1, allowed_updates=ALLOWED_UPDATES)
@@ -84,6 +86,8 @@ class BotHarness:
             return
         await lifecycle.stop(self.app)
         self.app = None
+        breaches, Guard.breaches = Guard.breaches, []
+        assert not breaches, f"Bot API calls made while a database transaction was open: {breaches}"
 
     async def _mark_done(self, update: Update, _ctx: Any) -> None:
         self._done.add(update.update_id)

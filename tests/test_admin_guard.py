@@ -1,15 +1,16 @@
 """Every admin command and admin button refuses a plain member and writes nothing.
 
-It walks the registries, so a command or button added later is covered without a new test.
+It walks the gathered feature declarations, so a command or button added later is covered without a new test.
 """
 
 from __future__ import annotations
 
-from handlers.registry import BUTTONS, COMMANDS
+from bot.features import gather
 from tests.harness import GROUP_ID
 
-ADMIN_COMMANDS = [c for c in COMMANDS if c.admin]
-ADMIN_BUTTONS = sorted(name for name, b in BUTTONS.items() if b.admin)
+FEATURES = gather()
+ADMIN_COMMANDS = [c for c in FEATURES.commands if c.admin]
+ADMIN_BUTTONS = sorted(name for name, b in FEATURES.buttons.items() if b.admin)
 
 
 def test_the_registries_have_admin_entries():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import LANGS, Raw, catalog, pick_lang, placeholders, t
-from handlers.registry import COMMANDS
+from bot.features import gather
 from models.units import UnitKind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ def test_every_key_used_in_code_exists():
 
 def test_every_command_and_kind_has_a_label():
     for lang in LANGS:
-        for c in COMMANDS:
+        for c in gather().commands:
             assert catalog(lang).get(f"cmd.{c.name}"), (lang, c.name)
         for k in UnitKind:
             assert catalog(lang).get(f"kind.{k.value}"), (lang, k)

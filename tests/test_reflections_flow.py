@@ -212,7 +212,7 @@ async def test_approve_without_comment_and_the_review_queue(bot):
 async def test_follow_up_reply_starts_a_reflection_on_its_subject(bot):
     """A feature's follow-up message carries a "write" button; replying to it with text starts the
     draft on that subject, as pressing the button would."""
-    from handlers.reflections import subject_callback
+    from views.reflections import subject_callback
 
     await unit_with_member(bot)
     async with bot.db() as s:
