@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -191,3 +192,32 @@ async def test_close_orders_makeups_exactly_for_the_absent_and_the_refused(s, no
     assert counts.attended + counts.leave + counts.absent == counts.expected
     rows = (await s.scalars(select(Attendance).where(Attendance.session_id == ses.id))).all()
     assert len(rows) == len(actions) + 1  # the admin's line stays, not expected
+
+
+async def test_a_cancel_racing_the_close_loses_on_postgresql(pg_sessions, now):
+    """The close and a cancel both move the session out of `scheduled` with a conditional UPDATE: the
+    second waits for the first's row lock, then finds nothing to change."""
+    from models.sessions import StudySession
+    from models.units import Unit
+
+    async with pg_sessions() as setup:
+        u = await f.unit(setup)
+        await f.members(setup, u, 2)
+        ses = await f.study_session(setup, u, starts_at=START, now=now)
+        await setup.commit()
+        unit_id, ses_id = u.id, ses.id
+    async with pg_sessions() as a, pg_sessions() as b:
+        closing = await a.get(StudySession, ses_id)
+        cancelling, unit_b = await b.get(StudySession, ses_id), await b.get(Unit, unit_id)
+        closed = await close_session(a, ses=closing, now=closing.closes_at)
+        assert closed is not None and len(closed.makeups) == 3
+        cancel = asyncio.create_task(
+            cancel_session(b, ses=cancelling, unit=unit_b, reason="撤销", now=cancelling.closes_at))
+        await a.commit()
+        with pytest.raises(DomainError) as err:
+            await asyncio.wait_for(cancel, 10)
+        assert err.value.key == "sessions.is_closed"
+        await b.rollback()
+    async with pg_sessions() as s:
+        assert (await s.get(StudySession, ses_id)).state == SessionState.closed
+        assert len(await session_makeups(s, session_id=ses_id)) == 3
