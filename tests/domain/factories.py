@@ -17,7 +17,7 @@ TZ = "Asia/Shanghai"
 
 # Hypothesis examples share the test's database (each example makes its own units and people), and a
 # round trip to it is slower than hypothesis' default deadline allows on a loaded machine.
-DOMAIN = settings(max_examples=20, deadline=None,
+DOMAIN = settings(max_examples=15, deadline=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 _ids = itertools.count(1000)
