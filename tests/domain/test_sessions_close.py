@@ -221,3 +221,52 @@ async def test_a_cancel_racing_the_close_loses_on_postgresql(pg_sessions, now):
     async with pg_sessions() as s:
         assert (await s.get(StudySession, ses_id)).state == SessionState.closed
         assert len(await session_makeups(s, session_id=ses_id)) == 3
+
+
+async def test_makeups_are_handed_in_or_confirmed_once(s, now):
+    from models.sessions import confirm_makeup, open_makeups, submit_makeup
+    u = await f.unit(s)
+    admin = await f.admin_of(s, u)
+    p, q = await f.members(s, u, 2)
+    ses = await f.study_session(s, u, starts_at=START, now=now)
+    await checkin(s, ses=ses, unit=u, person=admin, via=Via.button, now=START)
+    made = {x.id: m for m, x in (await close_session(s, ses=ses, now=ses.closes_at)).makeups}
+    later = ses.closes_at + timedelta(days=1)
+    for note, key in (("太短", "makeup.too_short"), ("长" * 2001, "makeup.too_long")):
+        with pytest.raises(DomainError) as err:
+            await submit_makeup(s, makeup_id=made[p.id].id, person=p, note=note, now=later)
+        assert err.value.key == key
+    with pytest.raises(DomainError) as err:
+        await submit_makeup(s, makeup_id=made[p.id].id, person=q, note="x" * 20, now=later)
+    assert err.value.key == "makeup.not_found"  # someone else's item is as good as none
+    item, of = await submit_makeup(s, makeup_id=made[p.id].id, person=p, note="  学习了会议精神并做了笔记  ", now=later)
+    assert (item.state, item.note, item.done_at, of.id) == (MakeupState.done, "学习了会议精神并做了笔记", later, ses.id)
+    done = await confirm_makeup(s, makeup_id=made[q.id].id, unit=u, by=admin, now=later)
+    assert (done.state, done.done_by_id) == (MakeupState.done, admin.id)
+    for mid in (made[p.id].id, made[q.id].id):
+        with pytest.raises(DomainError) as err:
+            await confirm_makeup(s, makeup_id=mid, unit=u, by=admin, now=later)
+        assert err.value.key == "makeup.not_open"
+    assert await open_makeups(s, person_id=p.id) == []
+
+
+async def test_a_bulletin_orders_sessionless_makeups_once_per_origin(s, now):
+    from models.sessions import confirm_makeup, open_makeups, order_makeups
+    u = await f.unit(s)
+    admin = await f.admin_of(s, u)
+    p, q = await f.members(s, u, 2)
+    due = now + timedelta(days=30)
+    origin = "bulletin:1:quarter:2026-07-01"
+    await order_makeups(s, origin=origin, wanted=[(u.id, p.id, "学时不足"), (u.id, q.id, "学时不足")], due_at=due, now=now)
+    (item, none, unit), = await open_makeups(s, person_id=p.id)
+    assert (item.title, item.origin, item.session_id, item.reason, item.due_at, none, unit.id) == (
+        "学时不足", origin, None, None, due, None, u.id)
+    await confirm_makeup(s, makeup_id=item.id, unit=u, by=admin, now=now)
+    # Ordering again (the bulletin made twice) changes nothing, whatever became of the first item.
+    await order_makeups(s, origin=origin, wanted=[(u.id, p.id, "学时不足"), (u.id, q.id, "学时不足")],
+                        due_at=due + timedelta(days=1), now=now)
+    assert await open_makeups(s, person_id=p.id) == []
+    assert [m.due_at for m, _, _ in await open_makeups(s, person_id=q.id)] == [due]
+    # Another quarter's bulletin is another origin.
+    await order_makeups(s, origin="bulletin:1:quarter:2026-10-01", wanted=[(u.id, p.id, "学时不足")], due_at=due, now=now)
+    assert len(await open_makeups(s, person_id=p.id)) == 1
