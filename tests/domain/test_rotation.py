@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from models.errors import DomainError
 from models.units import UnitKind, leave_unit
 from models.youth import (
-    PeriodKind, Rotation, SwapState, by_order, confirm_swap, current_leader, expire_swaps, leader_for,
+    PeriodKind, Rotation, SwapState, active_ids, anchor_for, by_order, confirm_swap, current_leader, expire_swaps,
+    leader_for,
     period_at, period_by_index, propose_swap, refuse_swap, rotation_of, set_order, set_period, turns_to_announce,
-    upcoming, active_ids,
+    upcoming,
 )
 from tests.domain import factories as f
 
@@ -145,7 +146,6 @@ def test_by_order_picks_the_next_active_member(order_active, index):
 
 @given(st.sampled_from(list(PeriodKind)), st.dates(date(2020, 1, 1), date(2035, 12, 31)), st.integers(0, 400))
 def test_periods_tile_the_calendar(kind, day, later):
-    from models.youth import anchor_for
     anchor = anchor_for(kind, day)
     target = day + timedelta(days=later)
     p = period_at(kind, anchor, target)
