@@ -139,3 +139,13 @@ async def test_roll_ups_add_up_over_any_tree(s, now, spec):
     tree = await units_below(s, root=root)
     assert [d for _, d in tree][0] == 0 and all(d >= 1 for _, d in tree[1:])
 
+
+
+@given(st.sampled_from(list(PeriodKind)), st.dates(date(2000, 1, 1), date(2090, 12, 31)), st.integers(0, 30))
+def test_periods_of_a_kind_follow_each_other(kind, today, back):
+    p = period_of(kind, today, back=back)
+    before = period_of(kind, today, back=back + 1)
+    assert before.end + timedelta(days=1) == p.start and p.start <= p.end
+    if back == 0:
+        assert p.start <= today <= p.end
+    assert period_of(kind, p.end) == p == period_of(kind, p.start)

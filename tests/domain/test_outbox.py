@@ -137,3 +137,13 @@ async def test_a_lease_has_one_holder_until_it_expires(s, now):
     assert await holder_of(s, name="planner", now=later) == "b"
     await release(s, name="planner", holder="b")
     assert await acquire(s, name="planner", holder="c", now=later, ttl=ttl)
+
+
+async def test_a_planner_mark_only_moves_forward(s, now):
+    from models.leases import get_mark, set_mark
+    assert await get_mark(s, name="sessions") is None
+    await set_mark(s, name="sessions", until=now)
+    await set_mark(s, name="sessions", until=now - timedelta(hours=1))  # a slower pass: ignored
+    assert await get_mark(s, name="sessions") == now
+    await set_mark(s, name="sessions", until=now + timedelta(minutes=1))
+    assert await get_mark(s, name="sessions") == now + timedelta(minutes=1)
