@@ -15,7 +15,6 @@ from models.sessions import (
 )
 from models.units import Membership, Person, Unit
 
-
 MAX_PARTNERS = 20
 
 

@@ -10,7 +10,6 @@ from models.errors import DomainError
 from models.sessions import SessionKind, SessionPartner, StudySession, clean_text
 from models.units import Membership, Unit
 
-
 JOINT_KINDS = frozenset({SessionKind.joint_study})
 
 

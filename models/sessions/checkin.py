@@ -16,7 +16,6 @@ from models.sessions.scheduling import bump_roll
 from models.sessions.tables import ATTENDED, Attendance, SessionState, Status, StudySession, Via, dialect_insert
 from models.units import Person, Unit, join_unit
 
-
 # The check-in's statements, built once (they run on every check-in; see `checkin`).
 _ATT, _SES = Attendance.__table__, StudySession.__table__
 _MARK = (_ATT.update().where(_ATT.c.session_id == bindparam("sid"), _ATT.c.person_id == bindparam("pid"),

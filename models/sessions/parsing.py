@@ -14,7 +14,6 @@ from models.sessions.tables import (
     DEFAULT_MINUTES, PLACE_MAX, PRESENTER_MAX, REASON_MAX, TOPIC_MAX, ActivityForm, SessionKind, takes_form,
 )
 
-
 # What secretaries type for each kind (matched longest first, at the start of the rest of the line).
 KIND_WORDS: dict[str, SessionKind] = {
     "中心组集体学习": SessionKind.lead_study, "中心组学习": SessionKind.lead_study, "集体学习": SessionKind.lead_study,
@@ -36,6 +35,7 @@ KIND_WORDS: dict[str, SessionKind] = {
 _KIND_ORDER = sorted(KIND_WORDS, key=len, reverse=True)
 
 
+# The forms as typed (matched longest first, right after a kind that takes one: see `parse_form`).
 FORM_WORDS: dict[str, ActivityForm] = {
     "交流研讨": ActivityForm.seminar, "调研参观": ActivityForm.visit, "演讲辩论": ActivityForm.speech,
     "业务讲堂": ActivityForm.business, "知识竞赛": ActivityForm.contest, "志愿服务": ActivityForm.volunteer,
