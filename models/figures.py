@@ -184,7 +184,11 @@ class ExtraFigure:
     query: Callable[[set[int], datetime, datetime, datetime], Select]
 
 
-EXTRA_FIGURES: list[ExtraFigure] = []
+EXTRA_FIGURES: list[ExtraFigure] = []  # installed by the app factory from the features' declarations
+
+
+def install_extra_figures(declared: tuple[ExtraFigure, ...]) -> None:
+    EXTRA_FIGURES[:] = declared
 
 
 # -- the report -----------------------------------------------------------------------------------

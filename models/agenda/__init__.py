@@ -25,7 +25,7 @@ from models.agenda.parsing import (
 )
 from models.agenda.reports import ArchiveRow, archive_rows, rollup
 from models.agenda.study import (
-    items_to_remind, mark_studied, not_studied, studied_ids, study_reminder_times, unstudied_items,
+    has_studied, items_to_remind, mark_studied, not_studied, studied_ids, study_reminder_times, unstudied_items,
 )
 from models.agenda.tables import (
     FOLLOWUP_DAYS_CHOICES, FOLLOWUP_REMIND_BEFORE, AgendaFollowup, AgendaItem, AgendaMeasure, AgendaSession,
@@ -38,7 +38,7 @@ __all__ = [
     "Category", "FOLLOWUP_DAYS_CHOICES", "FOLLOWUP_REMIND_BEFORE", "ItemState", "MeasureState", "archive_rows",
     "assign_followups", "attach", "bare_leadership_sessions", "check_study_by", "clean_title", "complete_followup",
     "create_item", "draft_item", "draft_measure", "draft_missing", "end_of_day", "finish_measure", "followup_days",
-    "followups_to_remind", "items_to_remind", "mark_studied", "new_item", "not_studied", "notice_key", "open_followups",
+    "followups_to_remind", "has_studied", "items_to_remind", "mark_studied", "new_item", "not_studied", "notice_key", "open_followups",
     "overdue_measures", "overdue_reminder_times", "parse_category", "parse_day", "parse_item_line",
     "parse_measure_line", "parse_source", "person_measures", "publish", "record_progress", "rollup", "session_items",
     "set_followup_days", "set_owner", "studied_ids", "study_reminder_times", "target_units", "unit_items",

@@ -8,7 +8,7 @@ chain may see it.
 Its subject is a generic (kind, ref_id) pair. A subject provider — one per feature with things to
 reflect on (sessions, agenda items, weekly plans, 补学 items…) — lists a member's candidate subjects
 and hears when a reflection on one of its subjects is submitted or approved (so it can close a 补学
-item or an agenda follow-up). Adding one is a subclass of `SubjectProvider` plus `register_subjects`,
+item or an agenda follow-up). Adding one is a subclass of `SubjectProvider` declared in a feature (`reflection_subjects`),
 and a catalog text `reflect_subject.<kind>` (with `{title}`) in the feature's locale files.
 """
 
@@ -23,7 +23,7 @@ from models.reflections.review import (
     reviewable_unit_ids, reviews_of, tally_figures, unit_chain,
 )
 from models.reflections.subjects import (
-    PROVIDERS, Subject, SubjectProvider, candidate_subjects, register_subjects, resolve_subject,
+    PROVIDERS, Subject, SubjectProvider, candidate_subjects, install_subjects, resolve_subject,
 )
 from models.reflections.tables import (
     MAX_CHARS, MAX_FILE_BYTES, MIN_CHARS_CEILING, Grade, NoteItem, NoteRequest, NoteState, Reflection, ReflectionFile,
@@ -45,7 +45,7 @@ __all__ = [
     "count_chars", "current_draft", "decide_showcase", "default_due", "discard_draft", "edit_note", "edit_part",
     "files_of", "finish_notes", "member_by_username", "min_chars", "my_reflections", "note_items", "open_draft",
     "own_note_request", "own_reflection", "parse_due", "parse_min_chars", "pending", "person_units",
-    "register_subjects", "reopen", "request_notes", "resolve_subject", "return_for_revision", "reviewable_unit_ids",
+    "install_subjects", "reopen", "request_notes", "resolve_subject", "return_for_revision", "reviewable_unit_ids",
     "reviews_of", "set_min_chars", "start_notes", "submit", "tally_figures", "touch_draft", "unit_chain",
     "unit_note_requests",
 ]

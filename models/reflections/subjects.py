@@ -1,4 +1,4 @@
-"""What a reflection is about: subjects and the providers that list them (`register_subjects`)."""
+"""What a reflection is about: subjects and the providers that list them (installed by the app factory: `install_subjects`)."""
 
 from __future__ import annotations
 
@@ -51,12 +51,19 @@ class SubjectProvider(abc.ABC):
         """A reflection on one of this provider's subjects was approved."""
 
 
+# The providers in use: the free topic, plus those the features declare (installed once by the app
+# factory through `install_subjects`; nothing registers itself on import).
 PROVIDERS: dict[str, SubjectProvider] = {}
 
 
-def register_subjects(provider: SubjectProvider) -> None:
-    assert provider.kind and provider.kind not in PROVIDERS, f"subject kind {provider.kind!r} taken"
-    PROVIDERS[provider.kind] = provider
+def install_subjects(declared: tuple[SubjectProvider, ...]) -> None:
+    """Use the free topic and the `declared` providers (replacing whatever was installed before)."""
+    kinds = [p.kind for p in declared]
+    if not all(kinds) or len(set(kinds)) != len(kinds) or OTHER in kinds:
+        raise ValueError(f"subject kinds must be unique and not {OTHER!r}: {kinds}")
+    PROVIDERS.clear()
+    PROVIDERS[OTHER] = OtherTopic()
+    PROVIDERS.update((p.kind, p) for p in declared)
 
 
 def providers() -> list[SubjectProvider]:
@@ -73,7 +80,7 @@ class OtherTopic(SubjectProvider):
         return [Subject(OTHER, None, unit.id, unit.name) for unit, _ in await person_units(session, person=person)]
 
 
-register_subjects(OtherTopic())
+PROVIDERS[OTHER] = OtherTopic()
 
 
 async def candidate_subjects(session: AsyncSession, *, person: Person, now: datetime) -> list[Subject]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from models.selfstudy.away import add_away, away_list, cancel_away
 from models.selfstudy.minutes import (
-    MINUTE_SOURCES, all_minutes, as_date, log_study, minutes_by_day, minutes_by_person, own_entries, recent_entries,
+    MINUTE_SOURCES, all_minutes, as_date, install_minute_sources, log_study, minutes_by_day, minutes_by_person, own_entries, recent_entries,
     record_training, undo_entry,
 )
 from models.selfstudy.parsing import (
@@ -34,7 +34,7 @@ from models.selfstudy.targets import (
 
 
 __all__ = [
-    "AwayPeriod", "EntryKind", "Figures", "ItemIn", "ItemKind", "MINUTE_SOURCES", "MemberWeek", "PlanDraft", "PlanItem",
+    "AwayPeriod", "EntryKind", "Figures", "ItemIn", "ItemKind", "MINUTE_SOURCES", "install_minute_sources", "MemberWeek", "PlanDraft", "PlanItem",
     "PlanItemDone", "REASON_MAX", "Reading", "ReadingDone", "StudyEntry", "StudyPlan", "TRAINING_MINUTES",
     "UNIT_WORD_RE", "WEEK_MAX", "WHAT_MAX", "add_away", "add_reading", "all_minutes", "archive_reading", "as_date",
     "away_list", "cancel_away", "clean_text", "done_items", "draft_add", "figures", "item_in_reach", "log_study",

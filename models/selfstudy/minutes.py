@@ -26,8 +26,13 @@ def own_entries(start: date, end: date) -> Select:
                   StudyEntry.minutes.label("minutes")).where(StudyEntry.day.between(start, end))
 
 
-# Every source of study minutes; the sessions feature appends one for attended sessions.
+# Every source of study minutes: the member's own entries, plus those the features declare (attended
+# sessions), installed once by the app factory through `install_minute_sources`.
 MINUTE_SOURCES: list[MinuteSource] = [own_entries]
+
+
+def install_minute_sources(declared: tuple[MinuteSource, ...]) -> None:
+    MINUTE_SOURCES[:] = [own_entries, *declared]
 
 
 def all_minutes(start: date, end: date):
