@@ -7,6 +7,9 @@
   which completes the follow-up (attending a session carrying the item counts as studying it: see
   models/agenda.py);
 - 督学 figures count first agenda items studied, follow-ups and measures (`figures.EXTRA_FIGURES`).
+
+Nothing here registers itself: the features declare these (bot/features/linkage.py) and the app factory
+installs them (`bot.features.install_domain_plugins`).
 """
 
 from __future__ import annotations
