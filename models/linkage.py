@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import agenda, figures, selfstudy, sessions
+from models import agenda, figures, sessions
 from models.agenda import AgendaFollowup, AgendaMeasure, AgendaSession, AgendaStudy, MeasureState
 from models.reflections import Reflection, Subject, SubjectProvider
 from models.sessions import ATTENDED, Attendance, Makeup, MakeupState, SessionState, StudySession

@@ -22,11 +22,11 @@ from models.figures.quarterly import Bulletin, bulletin
 from models.figures.reporting import report
 from models.figures.rows import EXTRA_FIGURES, ExtraFigure, install_extra_figures, MemberRow, Report, Tally, UnitRow
 from models.figures.study_archive import Archive, archive
-from models.figures.tree import unit_in_tree
+from models.figures.tree import unit_in_tree, units_below
 from models.figures.trends import trend
 
 __all__ = [
     "EXTRA_FIGURES", "install_extra_figures", "LAST_WORDS", "REQUIRED_KINDS", "Archive", "Bulletin", "CheckRow", "ExtraFigure", "MemberRow",
     "Period", "PeriodKind", "Report", "Tally", "UnitRow", "archive", "bulletin", "check_sheet", "parse_period",
-    "period_of", "report", "trend", "unit_in_tree",
+    "period_of", "report", "trend", "unit_in_tree", "units_below",
 ]

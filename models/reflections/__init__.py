@@ -14,8 +14,9 @@ and a catalog text `reflect_subject.<kind>` (with `{title}`) in the feature's lo
 
 from __future__ import annotations
 
+from models.units import member_by_username
 from models.reflections.notes import (
-    DUE_MAX_DAYS, active_input, add_note, default_due, edit_note, finish_notes, member_by_username, note_items,
+    DUE_MAX_DAYS, active_input, add_note, default_due, edit_note, finish_notes, note_items,
     own_note_request, parse_due, request_notes, start_notes, unit_note_requests,
 )
 from models.reflections.review import (
@@ -30,7 +31,7 @@ from models.reflections.tables import (
     ReflectionPart, ReflectionReview, ReflectionState, Showcase,
 )
 from models.reflections.writing import (
-    FileIn, add_part, check_file, clean_text, clear_draft, count_chars, current_draft, discard_draft, edit_part,
+    FileIn, add_part, check_file, clear_draft, count_chars, current_draft, discard_draft, edit_part,
     files_of, min_chars, my_reflections, open_draft, own_reflection, parse_min_chars, reopen, set_min_chars, submit,
     touch_draft,
 )
@@ -41,7 +42,7 @@ __all__ = [
     "DUE_MAX_DAYS", "FileIn", "Grade", "MAX_CHARS", "MAX_FILE_BYTES", "MIN_CHARS_CEILING", "NoteItem", "NoteRequest",
     "NoteState", "PROVIDERS", "Reflection", "ReflectionFile", "ReflectionPart", "ReflectionReview", "ReflectionState",
     "Showcase", "Subject", "SubjectProvider", "TALLY", "active_input", "add_note", "add_part", "approve",
-    "candidate_subjects", "check_file", "clean_comment", "clean_text", "clear_draft", "close_review_prompts",
+    "candidate_subjects", "check_file", "clean_comment", "clear_draft", "close_review_prompts",
     "count_chars", "current_draft", "decide_showcase", "default_due", "discard_draft", "edit_note", "edit_part",
     "files_of", "finish_notes", "member_by_username", "min_chars", "my_reflections", "note_items", "open_draft",
     "own_note_request", "own_reflection", "parse_due", "parse_min_chars", "pending", "person_units",

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.errors import DomainError
 from models.reflections.tables import NoteItem, NoteRequest, NoteState, Reflection
 from models.reflections.writing import FileIn, check_file, clean_text, current_draft, file_columns
-from models.units import Membership, Person, Unit, membership
+from models.units import Person, Unit, membership
 
 
 # -- study notes -----------------------------------------------------------------------------------
@@ -78,17 +78,6 @@ async def request_notes(
     session.add(req)
     await session.flush()
     return req, True
-
-
-async def member_by_username(session: AsyncSession, *, unit_id: int, username: str) -> Person | None:
-    """An active member of the unit by Telegram @username (case-insensitive)."""
-    if not username:
-        return None
-    return await session.scalar(
-        select(Person).join(Membership, Membership.person_id == Person.id)
-        .where(Membership.unit_id == unit_id, Membership.active, func.lower(Person.username) == username.lower())
-        .limit(1)
-    )
 
 
 async def own_note_request(session: AsyncSession, *, request_id: int, person: Person) -> NoteRequest:

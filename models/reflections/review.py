@@ -12,7 +12,7 @@ from models.errors import DomainError
 from models.prompts import Prompt
 from models.reflections.subjects import PROVIDERS
 from models.reflections.tables import COMMENT_MAX, Grade, Reflection, ReflectionReview, ReflectionState, Showcase
-from models.reflections.writing import clean_text
+from models.text import clean_text
 from models.units import Person, Unit, admin_units, ancestor_ids, subtree_ids
 
 
@@ -81,7 +81,7 @@ def _reviewing(reflection: Reflection, reviewer: Person) -> None:
 
 
 def clean_comment(text: str | None, *, required: bool) -> str | None:
-    comment = clean_text(text or "")
+    comment = clean_text(text or "", lines=True)
     if not comment:
         if required:
             raise DomainError("review.comment_required")

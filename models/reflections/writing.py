@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.errors import DomainError
+from models.text import clean_text
 from models.reflections.subjects import PROVIDERS, Subject
 from models.reflections.tables import (
     DEFAULT_MIN_CHARS, DOC_EXTENSIONS, DOC_MIME_TYPES, MAX_CHARS, MAX_FILE_BYTES, MAX_FILES, MIN_CHARS_CEILING,
@@ -24,11 +25,6 @@ from models.units import Person, Unit
 def count_chars(text: str) -> int:
     """Characters as a Chinese reader counts 字: everything but whitespace."""
     return sum(1 for c in text if not c.isspace())
-
-
-def clean_text(text: str) -> str:
-    """Drop control characters (keep line breaks) and trailing blanks."""
-    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +141,7 @@ async def add_part(
 ) -> None:
     """Add one message (text, and/or a file with its caption) to a draft."""
     _editable(reflection, person)
-    text = clean_text(text)
+    text = clean_text(text, lines=True)
     if not text and file is None:
         raise DomainError("reflect.media_unsupported")
     if file is not None:
@@ -174,7 +170,7 @@ async def edit_part(
     part = next((p for p in parts if p.message_id == message_id), None)
     if part is None:
         return False
-    text = clean_text(text)
+    text = clean_text(text, lines=True)
     if text:
         part.text = text
     else:

@@ -13,7 +13,7 @@ from models.selfstudy.minutes import (
     record_training, undo_entry,
 )
 from models.selfstudy.parsing import (
-    UNIT_WORD_RE, ItemIn, clean_text, monday, normalize, parse_away, parse_day, parse_items, parse_minutes,
+    UNIT_WORD_RE, ItemIn, monday, normalize, parse_away, parse_day, parse_items, parse_minutes,
     parse_plan_line, parse_study, take_week, week_label,
 )
 from models.selfstudy.plans import (
@@ -37,7 +37,7 @@ __all__ = [
     "AwayPeriod", "EntryKind", "Figures", "ItemIn", "ItemKind", "MINUTE_SOURCES", "install_minute_sources", "MemberWeek", "PlanDraft", "PlanItem",
     "PlanItemDone", "REASON_MAX", "Reading", "ReadingDone", "StudyEntry", "StudyPlan", "TRAINING_MINUTES",
     "UNIT_WORD_RE", "WEEK_MAX", "WHAT_MAX", "add_away", "add_reading", "all_minutes", "archive_reading", "as_date",
-    "away_list", "cancel_away", "clean_text", "done_items", "draft_add", "figures", "item_in_reach", "log_study",
+    "away_list", "cancel_away", "done_items", "draft_add", "figures", "item_in_reach", "log_study",
     "mark_item_done", "mark_read", "minutes_by_day", "minutes_by_person", "monday", "normalize", "open_draft",
     "own_draft", "own_entries", "parse_away", "parse_day", "parse_items", "parse_minutes", "parse_plan_line",
     "parse_rank", "parse_study", "plan_for", "plan_items", "publish_draft", "push_plan", "read_ids", "readings_figures",

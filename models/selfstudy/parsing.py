@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from models.errors import DomainError
+from models.text import clean_text
 from models.selfstudy.tables import (
     AWAY_MAX_DAYS, BACKDATE_DAYS, DAY_MAX, LINK_MAX, PLAN_ITEMS_MAX, TITLE_MAX, WEEK_MAX, WHAT_MAX, ItemKind,
 )
@@ -100,10 +101,6 @@ def parse_day(raw: str, *, today: date) -> date | None:
     return None
 
 
-def clean_text(raw: str, limit: int) -> str:
-    return " ".join(normalize(raw).split())[:limit]
-
-
 @dataclass(frozen=True, slots=True)
 class StudyIn:
     minutes: int
@@ -127,7 +124,7 @@ def parse_study(raw: str, *, today: date) -> StudyIn:
             day = found
             tokens.pop(0)
     check_day(day, today=today)
-    what = clean_text(" ".join(tokens), WHAT_MAX) or None
+    what = clean_text(normalize(" ".join(tokens)), limit=WHAT_MAX) or None
     return StudyIn(minutes, day, what)
 
 
@@ -235,7 +232,7 @@ def parse_away(raw: str, *, today: date) -> tuple[date, date, str]:
         raise DomainError("away.past", last=last.isoformat())
     if (last - first).days + 1 > AWAY_MAX_DAYS:
         raise DomainError("away.too_long", limit=AWAY_MAX_DAYS)
-    reason = clean_text(" ".join(tokens), 100)
+    reason = clean_text(normalize(" ".join(tokens)), limit=100)
     if not reason:
         raise DomainError("away.no_reason")
     return first, last, reason

@@ -12,6 +12,7 @@ importing it registers the tables on `Base.metadata`.
 
 from __future__ import annotations
 
+from models.units import member_by_username
 from models.youth.activities import (
     activity_for_reply, activity_period, activity_recorder, activity_to_record, is_activity,
 )
@@ -35,7 +36,7 @@ from models.youth.records import (
     submit_draft_checked,
 )
 from models.youth.rotation import (
-    Turn, active_ids, current_leader, current_period, draft_done, draft_edit, member_by_username, next_turn,
+    Turn, active_ids, current_leader, current_period, draft_done, draft_edit, next_turn,
     parse_rotation_args, require_group, rotation_for_edit, rotation_of, set_announce_time, set_order, set_period,
     stop_rotation, turns_to_announce, upcoming,
 )
@@ -45,7 +46,12 @@ from models.youth.tables import (
     Rotation, Round, Score, Swap, SwapState, YouthPerson,
 )
 
+from models.youth.limits import ANSWER_GRACE, FINISH_GRACE, GAP
+from models.youth.questions import QuestionIn
+from models.youth.rotation import by_order, leader_for
+
 __all__ = [
+    "ANSWER_GRACE", "FINISH_GRACE", "GAP", "QuestionIn", "by_order", "leader_for",
     "FILE_MAX_BYTES", "START_DELAY", "ActivityRecord", "Answer", "AnswerOutcome", "Consent", "Contest",
     "ContestState", "Evaluation", "Grade", "Period", "PeriodKind", "QuizBank", "QuizFileError", "QuizQuestion",
     "Rotation", "Round", "Score", "Step", "Swap", "SwapState", "Turn", "YouthPerson", "active_ids",

@@ -3,13 +3,13 @@ by private messages."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, time
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.errors import DomainError
+from models.text import clean_text
 from models.sessions import StudySession
 from models.units import Person, Unit
 from models.youth.activities import _recorded
@@ -38,10 +38,6 @@ async def record_period(session: AsyncSession, *, unit: Unit, person: Person, ad
     raise DomainError("record.not_leader")
 
 
-def _clean_text(text: str) -> str:
-    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C").strip()
-
-
 def _check_record(text: str, photos: list[str]) -> None:
     if len(text) > RECORD_TEXT_MAX:
         raise DomainError("record.too_long", limit=RECORD_TEXT_MAX, length=len(text))
@@ -51,7 +47,7 @@ def _check_record(text: str, photos: list[str]) -> None:
 
 async def add_record(session: AsyncSession, *, unit: Unit, author: Person, period: Period, text: str,
                      photos: list[str], now: datetime, session_id: int | None = None) -> ActivityRecord:
-    text = _clean_text(text)
+    text = clean_text(text, lines=True)
     if not text:
         raise DomainError("record.empty")
     _check_record(text, photos)
@@ -94,7 +90,7 @@ async def live_draft(session: AsyncSession, *, author: Person, now: datetime) ->
 
 async def append_to_draft(session: AsyncSession, *, draft: ActivityRecord, text: str, photo: str | None,
                           now: datetime) -> ActivityRecord:
-    text = _clean_text(text)
+    text = clean_text(text, lines=True)
     joined = f"{draft.text}\n{text}".strip() if text else draft.text
     photos = list(draft.photos or []) + ([photo] if photo else [])
     _check_record(joined, photos)

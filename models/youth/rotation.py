@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.errors import DomainError
@@ -80,14 +80,6 @@ async def rotation_for_edit(session: AsyncSession, *, unit: Unit, now: datetime)
         session.add(rot)
         await session.flush()
     return rot
-
-
-async def member_by_username(session: AsyncSession, *, unit_id: int, username: str) -> Person | None:
-    return await session.scalar(
-        select(Person).join(Membership, Membership.person_id == Person.id).where(
-            Membership.unit_id == unit_id, Membership.active, func.lower(Person.username) == username.lower(),
-        )
-    )
 
 
 async def active_ids(session: AsyncSession, unit_id: int) -> set[int]:
