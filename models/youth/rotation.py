@@ -88,10 +88,14 @@ async def active_ids(session: AsyncSession, unit_id: int) -> set[int]:
     ))
 
 
-def leader_for(rot: Rotation, period: Period, active: set[int]) -> int | None:
-    """Who leads a period: its fixed turn (announced or swapped), else the order."""
+def leader_for(rot: Rotation, period: Period, active: set[int], *, ahead: bool = False) -> int | None:
+    """Who leads a period: its fixed turn (announced or swapped), else the order. For the current and
+    coming periods (`ahead`) a fixed turn counts only while that member is still in the group, as
+    `turns_to_announce` will pass over them; a past period keeps who led it."""
     fixed = (rot.turns or {}).get(period.key)
-    return fixed if fixed is not None else by_order(rot, period.index, active)
+    if fixed is not None and (not ahead or fixed in active):
+        return fixed
+    return by_order(rot, period.index, active)
 
 
 def by_order(rot: Rotation, index: int, active: set[int]) -> int | None:
@@ -114,13 +118,13 @@ async def current_leader(session: AsyncSession, unit: Unit, now: datetime) -> in
     rot = await rotation_of(session, unit.id)
     if rot is None or not rot.order:
         return None
-    return leader_for(rot, current_period(unit, rot, now), await active_ids(session, unit.id))
+    return leader_for(rot, current_period(unit, rot, now), await active_ids(session, unit.id), ahead=True)
 
 
 def upcoming(rot: Rotation, unit: Unit, now: datetime, active: set[int], count: int) -> list[tuple[Period, int | None]]:
     """The current period and the next ones, with their leaders."""
     cur = current_period(unit, rot, now)
-    return [(p, leader_for(rot, p, active))
+    return [(p, leader_for(rot, p, active, ahead=True))
             for p in (period_by_index(rot.period, rot.anchor, cur.index + i) for i in range(count))]
 
 
