@@ -10,7 +10,8 @@ from telegram.ext import (
 )
 
 from bot import errors
-from handlers import buttons, messages, quick_checkin, start, units, youth
+from handlers import buttons, messages, start, units, youth
+from handlers.sessions import quick_checkin
 
 if TYPE_CHECKING:
     from bot.features.base import Features

@@ -1,9 +1,7 @@
-"""联学共建 in the partner groups: the announcement (a live roll, edited by `jobs.sessions.RollJob`),
-the line naming the host and partners under every announcement's header, the news of an edit, a
-cancel or a partner's withdrawal, and the close's summary (reminders are planned by `jobs.sessions.plan_sessions`)."""
+"""联学共建 on the clock: the close's summary in every partner group (a close hook). Reminders and nudges
+for partner groups are planned by `jobs.sessions.plan_sessions`; their texts are views (views/joint.py)."""
 
 from __future__ import annotations
-
 
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -1,5 +1,5 @@
 """Study sessions on the clock: reminders, the close (absences → 补学), 补学 reminders, and the live
-roll. Also the texts and keyboards of a session that both the handlers and the jobs send.
+roll. Texts and keyboards are views (views/sessions/).
 
 The roll is re-rendered here, never in a check-in: each response bumps the session's roll_version,
 and `RollJob` (a short tick on the leader) renders sessions whose version moved and edits the
@@ -16,16 +16,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, ContextTypes
 
 from bot.context import BotState
 from bot.i18n import mention, t
 from bot.notify import group_lang, person_lang
-from jobs.planner import Window, split_late
-from views.base import as_dict, mentions
+from jobs.planner import UnitCache, Window, split_late
+from views.base import Renderer, as_dict, mentions, rows
 from views.sessions import (
-    announcement_markup, announcement_text, first_parts, group_makeup_notices, hm, makeup_message, makeup_notices,
+    Act, announcement_markup, announcement_text, first_parts, group_makeup_notices, hm, makeup_message, makeup_notices,
     response_buttons, session_params, stamp, summary_text,
 )
 from models.joint import partner_roll, partners_of, stale_partner_rolls, units_by_person
@@ -43,20 +42,11 @@ ROLL_TICK_SECONDS = 2.0
 ROLL_AGE = timedelta(days=14)  # rolls of older sessions are no longer edited
 
 
-# -- texts --------------------------------------------------------------------------------------------
-
-
 # -- the planner: reminders, the close, 补学 reminders ----------------------------------------------------
 
 
 async def plan_sessions(session: AsyncSession, state: BotState, window: Window) -> int:
-    units: dict[int, Unit] = {}
-
-    async def unit_of(unit_id: int) -> Unit:
-        if unit_id not in units:
-            units[unit_id] = await session.get(Unit, unit_id)
-        return units[unit_id]
-
+    unit_of = UnitCache(session)
     items: list[OutboxIn] = []
     soon = await session.scalars(select(StudySession).where(
         StudySession.state == SessionState.scheduled,
@@ -116,7 +106,7 @@ async def _reminders(session: AsyncSession, state: BotState, window: Window, ses
         if what == "nudge":
             items += await _nudges(session, state, ses, unit, key=key, at=at)
             continue
-        markup = InlineKeyboardMarkup([response_buttons(state.codec, lang, ses, checkin=what == "open")])
+        markup = rows(response_buttons(Renderer(lang, state.codec), ses, checkin=what == "open"))
         items.append(OutboxIn(
             dedupe_key=key, chat_id=unit.chat_id, unit_id=unit.id, kind=f"ses_{what}", due_at=at,
             text=t(lang, f"sessions.remind_{what}", **session_params(lang, ses, unit), place=ses.place or "—",
@@ -150,7 +140,7 @@ async def _nudges(session: AsyncSession, state: BotState, ses: StudySession, uni
             dedupe_key=f"{key}:{p.id}", chat_id=p.tg_user_id, person_id=p.id, unit_id=group.id, kind="ses_nudge",
             due_at=at, text=t(plang, "sessions.nudge_private", **session_params(plang, ses, unit),
                               closes=hm(ses.closes_at, group.timezone)),
-            markup=as_dict(InlineKeyboardMarkup([response_buttons(state.codec, plang, ses)])),
+            markup=as_dict(rows(response_buttons(Renderer(plang, state.codec), ses))),
             fallback_text=t(group_lang(state, group), "sessions.nudge_group", who=mention(p.tg_user_id, p.display_name),
                             topic=ses.topic, closes=hm(ses.closes_at, group.timezone)),
         ))
@@ -163,7 +153,7 @@ async def _nudges(session: AsyncSession, state: BotState, ses: StudySession, uni
                 dedupe_key=f"{key}:group{suffix}:{n}", chat_id=group.chat_id, unit_id=group.id, kind="ses_nudge",
                 due_at=at, text=t(lang, "sessions.nudge_group", who=who, topic=ses.topic,
                                   closes=hm(ses.closes_at, group.timezone)),
-                markup=as_dict(InlineKeyboardMarkup([response_buttons(state.codec, lang, ses)])),
+                markup=as_dict(rows(response_buttons(Renderer(lang, state.codec), ses))),
             ))
     return items
 
@@ -263,7 +253,8 @@ class RollJob:
         lang = group_lang(self.state, unit)
         text = announcement_text(lang, ses, unit, await roll(session, session_id=ses.id),
                                  await first_parts(session, self.state, lang, ses))
-        markup = as_dict(announcement_markup(self.state.codec, lang, ses, panel="jnt.pn" if partner else "ses.pn"))
+        markup = as_dict(announcement_markup(Renderer(lang, self.state.codec), ses,
+                                             panel=Act.JOINT_PANEL if partner else Act.PANEL))
         if previous is not None and previous.state == OutboxState.pending:
             folded = await session.execute(
                 update(Outbox).where(Outbox.id == previous.id, Outbox.state == OutboxState.pending)

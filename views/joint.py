@@ -1,6 +1,8 @@
 """联学共建 as the partner groups see it: the announcement there (a live roll, edited by
 `jobs.sessions.RollJob`), the line naming the host and partners under every announcement's header,
-and the news of an edit, a cancel or a partner's withdrawal."""
+the news of an edit, a cancel or a partner's withdrawal, and the host's invite picker.
+
+Its callback actions are the sessions feature's (`views.sessions.Act.JOINT_*`): joint study is part of it."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
 
 from bot.context import BotState
 from bot.i18n import t
@@ -16,8 +19,10 @@ from models.joint import Removed, SessionPartner, partner_units, takes_partners
 from models.outbox import Outbox, OutboxIn, OutboxState, enqueue
 from models.sessions import StudySession, roll
 from models.units import Unit
-from views.base import as_dict
-from views.sessions import announcement_markup, announcement_text, first_parts, session_params
+from views.base import Renderer, as_dict
+from views.sessions import Act, announcement_markup, announcement_text, first_parts, session_params
+
+UNITS_SHOWN = 30  # a page of the invite picker
 
 
 async def joint_part(session: AsyncSession, lang: str, ses: StudySession) -> str | None:
@@ -29,7 +34,6 @@ async def joint_part(session: AsyncSession, lang: str, ses: StudySession) -> str
         return None
     host = await session.get(Unit, ses.unit_id)
     return t(lang, "joint.part", host=host.name, partners=t(lang, "sessions.name_sep").join(u.name for u in partners))
-
 
 
 async def announce_to_partner(
@@ -44,11 +48,10 @@ async def announce_to_partner(
     await enqueue(session, items=[OutboxIn(
         dedupe_key=key, chat_id=unit.chat_id, unit_id=unit.id, kind="ses_announce", due_at=now,
         text=text,
-        markup=as_dict(announcement_markup(state.codec, lang, ses, panel="jnt.pn")),
+        markup=as_dict(announcement_markup(Renderer(lang, state.codec), ses, panel=Act.JOINT_PANEL)),
     )], now=now)
     partner.announce_outbox_id = await session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key))
     partner.roll_shown = ses.roll_version
-
 
 
 async def withdraw_from_partner(
@@ -76,7 +79,6 @@ async def withdraw_from_partner(
     await enqueue(session, items=items, now=now)
 
 
-
 async def tell_partners(
     session: AsyncSession, state: BotState, *, ses: StudySession, now: datetime, tag: str, kind: str, key: str,
     texts: dict[str, str] | None = None, **params: object,
@@ -91,3 +93,24 @@ async def tell_partners(
         items.append(OutboxIn(dedupe_key=f"ses:{ses.id}:{tag}:u{unit.id}", chat_id=unit.chat_id, unit_id=unit.id,
                               kind=kind, due_at=now, text=t(lang, f"{key}_group", **session_params(lang, ses, unit), **values)))
     return await enqueue(session, items=items, now=now) if items else 0
+
+
+def invite_markup(r: Renderer, ses: StudySession) -> InlineKeyboardMarkup | None:
+    """Under a joint session's confirmation: the button that lists units to invite."""
+    if not takes_partners(ses.kind):
+        return None
+    return InlineKeyboardMarkup([[r.button("joint.btn_invite", Act.JOINT_UNITS, ses.id)]])
+
+
+def units_page(r: Renderer, ses: StudySession, units: list[Unit], page: int) -> InlineKeyboardMarkup:
+    """A page of the units that may still be invited (`units`: up to one more than a page, to know if
+    another follows), one button each."""
+    lines = [[r.button("=" + u.name[:40], Act.JOINT_INVITE, ses.id, u.id)] for u in units[:UNITS_SHOWN]]
+    nav = []
+    if page > 0:
+        nav.append(r.button("sessions.btn_prev", Act.JOINT_UNITS, ses.id, page - 1))
+    if len(units) > UNITS_SHOWN:
+        nav.append(r.button("sessions.btn_next", Act.JOINT_UNITS, ses.id, page + 1))
+    if nav:
+        lines.append(nav)
+    return InlineKeyboardMarkup(lines)

@@ -12,10 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import CallbackCodec
 from bot.context import BotState
 from bot.i18n import mention, t
-from bot.notify import group_lang, person_lang
+from bot.notify import group_lang, notify, person_lang
 from models.outbox import Outbox, OutboxIn, enqueue
 from models.sessions import (
     hm,
@@ -23,29 +22,16 @@ from models.sessions import (
     session_makeups,
 )
 from models.units import Person, Unit
-from views.base import as_dict, mentions, names, short_name
-
-
-def member_notice(state: BotState, unit: Unit, person: Person, *, key: str, tag: str, now: datetime,
-                  **params: object) -> OutboxIn:
-    """A note to a member about something done for them (catalog `key`); a mention in the unit's group
-    (`key`_group) when the bot cannot reach them privately, or as the fallback if they blocked it since."""
-    in_group = t(group_lang(state, unit), f"{key}_group", who=mention(person.tg_user_id, person.display_name),
-                 **params)
-    if not person.private_ok:
-        return OutboxIn(dedupe_key=tag, chat_id=unit.chat_id, unit_id=unit.id, kind="ses_notice", due_at=now,
-                        text=in_group)
-    return OutboxIn(dedupe_key=tag, chat_id=person.tg_user_id, person_id=person.id, unit_id=unit.id,
-                    kind="ses_notice", due_at=now, text=t(person_lang(state, unit, person), key, **params),
-                    fallback_text=in_group)
+from views.base import Renderer, as_dict, mentions, names, short_name
+from views.sessions.actions import Act
 
 
 async def leave_decided_messages(session: AsyncSession, state: BotState, unit: Unit, ses: StudySession,
                                  person: Person, *, reason: str, approve: bool, now: datetime) -> list[OutboxIn]:
     """Tell the member an admin decided their leave; a refusal after the close also brings the 补学 it left."""
     key = "sessions.leave_approved" if approve else "sessions.leave_rejected"
-    items = [member_notice(state, unit, person, key=key, tag=f"ses:{ses.id}:leave:{person.id}:{now:%Y%m%d%H%M%S%f}",
-                           now=now, topic=ses.topic, reason=reason)]
+    items = [notify(state, unit, person, key=f"ses:{ses.id}:leave:{person.id}:{now:%Y%m%d%H%M%S%f}",
+                    kind="ses_notice", at=now, text_key=key, topic=ses.topic, reason=reason)]
     if not approve and ses.state == SessionState.closed:
         made = [(m, p) for m, p in await session_makeups(session, session_id=ses.id)
                 if p.id == person.id and m.state == MakeupState.open]
@@ -141,27 +127,20 @@ def announcement_text(lang: str, ses: StudySession, unit: Unit, rows: list[tuple
     return "\n\n".join(parts)
 
 
-def _button(codec: CallbackCodec, lang: str, label: str, action: str, *args: int | str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(t(lang, label), callback_data=codec.encode(action, *args))
+def response_buttons(r: Renderer, ses: StudySession, *, checkin: bool = True) -> list[InlineKeyboardButton]:
+    line = [r.button("sessions.btn_checkin", Act.CHECKIN, ses.id)] if checkin else []
+    return [*line, r.button("sessions.btn_leave", Act.LEAVE, ses.id)]
 
 
-def response_buttons(
-    codec: CallbackCodec, lang: str, ses: StudySession, *, checkin: bool = True,
-) -> list[InlineKeyboardButton]:
-    line = [_button(codec, lang, "sessions.btn_checkin", "ses.in", ses.id)] if checkin else []
-    return [*line, _button(codec, lang, "sessions.btn_leave", "ses.lv", ses.id)]
-
-
-def announcement_markup(codec: CallbackCodec, lang: str, ses: StudySession,
-                        panel: str = "ses.pn") -> InlineKeyboardMarkup | None:
+def announcement_markup(r: Renderer, ses: StudySession, panel: Act = Act.PANEL) -> InlineKeyboardMarkup | None:
     """签到 / 请假 while the session is open, and the admins' panel until it is cancelled (in a partner
-    group of a joint session, the partner's panel: `panel="jnt.pn"`)."""
+    group of a joint session, the partner's panel: `panel=Act.JOINT_PANEL`)."""
     if ses.state == SessionState.cancelled:
         return None
-    panel = [_button(codec, lang, "sessions.btn_panel", panel, ses.id)]
+    panel_row = [r.button("sessions.btn_panel", panel, ses.id)]
     if ses.state == SessionState.closed:
-        return InlineKeyboardMarkup([panel])
-    return InlineKeyboardMarkup([response_buttons(codec, lang, ses), panel])
+        return InlineKeyboardMarkup([panel_row])
+    return InlineKeyboardMarkup([response_buttons(r, ses), panel_row])
 
 
 def stamp(ses: StudySession) -> str:
@@ -176,7 +155,8 @@ async def announce(session: AsyncSession, state: BotState, *, ses: StudySession,
     key = f"ses:{ses.id}:announce"
     await enqueue(session, items=[OutboxIn(
         dedupe_key=key, chat_id=unit.chat_id, unit_id=unit.id, kind="ses_announce", due_at=now,
-        text=announcement_text(lang, ses, unit, rows, await first_parts(session, state, lang, ses)), markup=as_dict(announcement_markup(state.codec, lang, ses)),
+        text=announcement_text(lang, ses, unit, rows, await first_parts(session, state, lang, ses)),
+        markup=as_dict(announcement_markup(Renderer(lang, state.codec), ses)),
     )], now=now)
     ses.announce_outbox_id = await session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key))
 

@@ -17,8 +17,8 @@ from bot.callbacks import BadCallback, CallbackCodec
 from bot.context import Ctx, person_in, send_replies
 from bot.i18n import pick_lang
 from handlers import buttons, messages
-from handlers.sessions import CHECKED_IN, CHECKIN_WORD
-from views.sessions import hm
+from handlers.sessions.checkin import CHECKED_IN, CHECKIN_WORD
+from views.sessions import Act, hm
 from models.sessions import QuickCheckin, QuickCheckinRace, Via
 from models.units import stored_names
 
@@ -78,7 +78,7 @@ async def on_checkin_word(update: Update, ctx: Ctx) -> None:
 
 def handlers() -> list:
     """Registered before the generic button and message handlers (handlers/__init__.py)."""
-    prefix = CallbackCodec.prefix("ses.in")
+    prefix = CallbackCodec.prefix(Act.CHECKIN)
     return [
         CallbackQueryHandler(on_checkin_button, pattern=lambda data: isinstance(data, str) and data.startswith(prefix)),
         MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND
