@@ -103,3 +103,13 @@ def test_import_order_changes_nothing():
         order = modules[:]
         random.Random(seed).shuffle(order)
         assert _signature(order) == baseline, f"importing in order seed={seed} changed the app"
+
+
+def test_the_layer_rules_hold():
+    """The import-linter contracts in pyproject.toml (models know nothing of Telegram or the layers
+    above; handlers and jobs never import each other; views import neither; features never import
+    each other's handlers; no cycles between sibling modules)."""
+    linter = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run([str(linter), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    assert "0 broken" in out.stdout
