@@ -112,7 +112,8 @@ async def cmd_rank(update: Update, ctx: Ctx) -> None:
         return
     if rest.strip():
         raise DomainError("rank.usage")
-    ctx.reply_text(*await _rank_page(ctx, ctx.unit, 0))
+    text, markup = await _rank_page(ctx, ctx.unit, 0)
+    ctx.reply_text(text, markup=markup)
 
 
 async def _rank_page(ctx: Ctx, unit: Unit, page: int) -> tuple[str, object]:

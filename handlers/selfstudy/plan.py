@@ -82,7 +82,8 @@ async def _plan_set(update: Update, ctx: Ctx) -> None:
     elif not draft.items:
         _ask(ctx, "plan.ask_items", Ask.items, draft)
     else:
-        ctx.reply_text(*v.draft(ctx.view, draft, resumed=True))
+        text, markup = v.draft(ctx.view, draft, resumed=True)
+        ctx.reply_text(text, markup=markup)
 
 
 def _ask(ctx: Ctx, key: str, kind: str, draft: ss.PlanDraft, **params: object) -> None:
@@ -116,13 +117,15 @@ async def answer_minutes(update: Update, ctx: Ctx, payload: dict) -> None:
     if not draft.items:
         _ask(ctx, "plan.ask_items", Ask.items, draft)
     else:
-        ctx.reply_text(*v.draft(ctx.view, draft))
+        text, markup = v.draft(ctx.view, draft)
+        ctx.reply_text(text, markup=markup)
 
 
 async def answer_items(update: Update, ctx: Ctx, payload: dict) -> None:
     draft = await _answered_draft(ctx, payload)
     ss.draft_add(draft, raw=update.effective_message.text or "", now=ctx.now)
-    ctx.reply_text(*v.draft(ctx.view, draft))
+    text, markup = v.draft(ctx.view, draft)
+    ctx.reply_text(text, markup=markup)
 
 
 async def on_draft_week(update: Update, ctx: Ctx, cb: Callback) -> None:
@@ -132,7 +135,8 @@ async def on_draft_week(update: Update, ctx: Ctx, cb: Callback) -> None:
         raise DomainError("errors.bad_callback")
     draft.week_start = ss.monday(await today(ctx)) + timedelta(weeks=offset)
     draft.updated_at = ctx.now
-    ctx.edit_text(*v.draft(ctx.view, draft))
+    text, markup = v.draft(ctx.view, draft)
+    ctx.edit_text(text, markup=markup)
 
 
 async def on_draft_add(update: Update, ctx: Ctx, cb: Callback) -> None:
@@ -148,7 +152,8 @@ async def on_draft_drop(update: Update, ctx: Ctx, cb: Callback) -> None:
     if draft.items:
         draft.items = draft.items[:-1]
         draft.updated_at = ctx.now
-    ctx.edit_text(*v.draft(ctx.view, draft))
+    text, markup = v.draft(ctx.view, draft)
+    ctx.edit_text(text, markup=markup)
 
 
 async def on_draft_publish(update: Update, ctx: Ctx, cb: Callback) -> None:

@@ -48,7 +48,8 @@ async def cmd_readings(update: Update, ctx: Ctx) -> None:
         return
     need_unit_here(update, ctx)
     listed, read = await _my_readings(ctx, ctx.person, ctx.unit)
-    ctx.reply_text(*v.readings(ctx.view, ctx.person, listed, read))
+    text, markup = v.readings(ctx.view, ctx.person, listed, read)
+    ctx.reply_text(text, markup=markup)
 
 
 @admin_only
@@ -89,4 +90,5 @@ async def on_read(update: Update, ctx: Ctx, cb: Callback) -> None:
     ctx.answer = (ctx.t("readings.marked" if newly else "readings.already", title=reading.title[:60],
                         done=len(read), total=len(listed)), False)
     if in_private(update):
-        ctx.edit_text(*v.readings(ctx.view, ctx.person, listed, read))
+        text, markup = v.readings(ctx.view, ctx.person, listed, read)
+        ctx.edit_text(text, markup=markup)
