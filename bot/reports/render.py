@@ -51,7 +51,7 @@ async def bulletin_file(session: AsyncSession, lang: str, unit: Unit, period: fg
                         now: datetime) -> tuple[str, bytes, fg.Bulletin]:
     """(file name, .docx bytes, figures) of the bulletin of a unit's period; DomainError when empty.
     A finished quarter's bulletin orders 补学 for members short of study hours (ids in `b.ordered`: the
-    caller tells them, see `jobs.sessions.ordered_makeup_notices`)."""
+    caller tells them, see `views.sessions.ordered_makeup_notices`)."""
     b = await fg.bulletin(session, root=unit, period=period, now=now,
                           makeup_title=t(lang, "bulletin.makeup_title", period=span(lang, period)))
     if b.report.empty:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.callbacks import CallbackCodec
 from bot.i18n import mention
 from models.selfstudy import ItemKind, MemberWeek, PlanItem, StudyPlan, week_label
 from models.units import Person, Unit
@@ -18,7 +19,7 @@ class Plans:
     """A unit's plan rendered once per language: the text block and the mark-done buttons (as an
     outbox row keeps them)."""
 
-    def __init__(self, codec: object, plan: StudyPlan | None, items: list[PlanItem]) -> None:
+    def __init__(self, codec: CallbackCodec, plan: StudyPlan | None, items: list[PlanItem]) -> None:
         self.codec, self.plan, self.items = codec, plan, items
         self._cache: dict[str, tuple[str, dict | None]] = {}
 
