@@ -1,5 +1,7 @@
-"""督学: /report (figures, a chart, an XLSX on request) and /export (the 学习档案 XLSX), for admins,
-over their unit and everything below it."""
+"""督学, for admins over their unit and everything below it: /report (figures, a chart, the XLSX and
+the bulletin on request), /export (the 学习档案 XLSX, the half-yearly check sheet), /tasks (the
+month's required actions) and /rectify (the rectification ledger). Texts: views/supervise.py; what
+the feature plugs in: bot/features/supervise.py."""
 
 from __future__ import annotations
 
@@ -12,21 +14,19 @@ from telegram import Update
 from bot.admins import admin_only
 from bot.callbacks import Callback
 from bot.context import Ctx, handler
-from bot.i18n import Raw, pick_lang, t
-from bot.keyboards import button, rows
+from bot.i18n import pick_lang
 from bot.reports import xlsx
-from bot.reports.render import bulletin_file, ledger_text, render_chart, span
-from handlers.base import Button, Command
-from views.selfstudy import fmt_minutes
-from views.sessions import ordered_makeup_notices
+from bot.reports.render import bulletin_file, render_chart, span
 from models import figures as fg
 from models import supervise as tk
 from models.errors import DomainError
 from models.outbox import OutboxIn, enqueue
 from models.units import Unit, subtree_ids
+from views import supervise as v
+from views.base import Renderer
+from views.sessions import ordered_makeup_notices
 
-RANKED = 10
-CHECK_WORDS = ("check", "检查", "半年检查")  # units listed in the text summary; the XLSX has them all
+CHECK_WORDS = ("check", "检查", "半年检查")
 
 
 def _today(unit: Unit, ctx: Ctx) -> date:
@@ -66,44 +66,15 @@ async def _report(ctx: Ctx, unit: Unit, period: fg.Period) -> fg.Report:
     return rep
 
 
-def summary(lang: str, rep: fg.Report) -> str:
-    total = rep.total
-    tl = total.tally
-    lines = [t(lang, "report.title", unit=rep.root.name, period=span(lang, rep.period),
-               first=rep.period.start.isoformat(), last=rep.period.end.isoformat()),
-             t(lang, "report.overview", members=total.members, sessions=total.sessions, attended=tl.attended,
-               expected=tl.expected, rate=tl.rate, late=tl.late, leave=tl.leave, absent=tl.absent,
-               minutes=fmt_minutes(lang, tl.minutes), target=fmt_minutes(lang, tl.target), study_rate=tl.study_rate,
-               written=tl.written, approved=tl.approved, excellent=tl.excellent, makeup_open=tl.makeup_open,
-               makeup_done=tl.makeup_done)]
-    for name in (e.name for e in fg.EXTRA_FIGURES):
-        lines.append(t(lang, "report.extra", label=t(lang, f"fig.{name}"), value=tl.extra.get(name, 0)))
-    children = [u for u in rep.units if u.depth == 1]
-    if children:
-        lines.append(t(lang, "report.units_head"))
-        ranked = sorted(children, key=lambda u: (-u.tally.rate, -u.tally.study_rate, u.unit.name))
-        for i, u in enumerate(ranked[:RANKED], start=1):
-            lines.append(t(lang, "report.unit_line", n=i, unit=u.unit.name, rate=u.tally.rate,
-                           study_rate=u.tally.study_rate, sessions=u.sessions, makeup_open=u.tally.makeup_open))
-        if len(ranked) > RANKED:
-            lines.append(t(lang, "report.more_units", n=len(ranked) - RANKED))
-    return "\n".join(lines)
-
-
-def _period_args(period: fg.Period) -> tuple[str, int]:
-    return period.kind.value, period.start.toordinal()
-
-
 @handler
 @admin_only
 async def cmd_report(update: Update, ctx: Ctx) -> None:
     """/report [week|month|quarter|year] [unit]: the figures, a chart, and buttons for the files."""
     period, unit = await _parse(ctx, fg.PeriodKind.month)
     rep = await _report(ctx, unit, period)
-    markup = rows([button(ctx, "report.btn_xlsx", "sv.x", unit.id, *_period_args(period)),
-                   button(ctx, "report.btn_docx", "sv.d", unit.id, *_period_args(period))])
-    ctx.reply_text(summary(ctx.lang, rep), markup=markup)
-    ctx.reply_photo(await render_chart(ctx.session, ctx.lang, rep), "report.chart_caption", unit=unit.name, period=span(ctx.lang, period))
+    ctx.reply_text(v.summary(ctx.view, rep), markup=v.report_buttons(ctx.view, unit, period))
+    ctx.reply_photo(await render_chart(ctx.session, ctx.lang, rep), "report.chart_caption", unit=unit.name,
+                    period=span(ctx.lang, period))
 
 
 async def _button_target(ctx: Ctx, cb: Callback) -> tuple[Unit, fg.Period]:
@@ -120,17 +91,12 @@ async def _button_target(ctx: Ctx, cb: Callback) -> tuple[Unit, fg.Period]:
     return await ctx.session.get(Unit, unit_id), fg.period_of(kind, start)
 
 
-def _file_name(ctx: Ctx, key: str, unit: Unit, period: fg.Period) -> str:
-    safe = "".join(c if c.isalnum() else "_" for c in unit.name)
-    return ctx.t(key, unit=safe, first=period.start.isoformat(), last=period.end.isoformat())
-
-
 async def on_xlsx(update: Update, ctx: Ctx, cb: Callback) -> None:
     unit, period = await _button_target(ctx, cb)
     rep = await _report(ctx, unit, period)
     data = await asyncio.to_thread(xlsx.workbook, ctx.lang, rep)
     ctx.answer = (ctx.t("report.sending"), False)
-    ctx.reply_document(_file_name(ctx, "report.xlsx_name", unit, period), data, "report.xlsx_caption",
+    ctx.reply_document(v.file_name(ctx.view, "report.xlsx_name", unit, period), data, "report.xlsx_caption",
                        unit=unit.name, period=span(ctx.lang, period))
 
 
@@ -160,11 +126,9 @@ async def cmd_export(update: Update, ctx: Ctx) -> None:
     if arch.report.empty:
         raise DomainError("report.no_data", unit=unit.name, period=span(ctx.lang, period))
     data = await asyncio.to_thread(xlsx.workbook, ctx.lang, arch.report, arch)
-    ctx.reply_document(_file_name(ctx, "export.name", unit, period), data, "export.caption",
+    ctx.reply_document(v.file_name(ctx.view, "export.name", unit, period), data, "export.caption",
                        unit=unit.name, period=span(ctx.lang, period), members=arch.report.total.members,
                        sessions=arch.report.total.sessions)
-
-
 
 
 async def _check(ctx: Ctx) -> None:
@@ -175,51 +139,29 @@ async def _check(ctx: Ctx) -> None:
     if rep.empty and not any(r.tasks for r in rows_):
         raise DomainError("report.no_data", unit=unit.name, period=span(ctx.lang, period))
     data = await asyncio.to_thread(xlsx.check_workbook, ctx.lang, rep, rows_)
-    ctx.reply_document(_file_name(ctx, "check.name", unit, period), data, "check.caption", unit=unit.name,
+    ctx.reply_document(v.file_name(ctx.view, "check.name", unit, period), data, "check.caption", unit=unit.name,
                        period=span(ctx.lang, period), units=len(rows_))
 
+
 # -- /tasks: the month's required actions ------------------------------------------------------------
-
-def _task_lines(ctx: Ctx, items: list[tk.TaskItem], done: dict, unit_id: int) -> list[str]:
-    lines = []
-    for i in items:
-        d = done.get((i.id, unit_id))
-        key = "tasks.item_done" if d else ("tasks.item_overdue" if i.due_on < _today(ctx.unit, ctx) else "tasks.item")
-        lines.append(ctx.t(key, n=i.position, id=i.id, title=i.title, due=f"{i.due_on.month}/{i.due_on.day}",
-                           note=(d.note or "") if d else ""))
-    return lines
-
 
 async def _tasks_view(ctx: Ctx, month: date) -> None:
     unit = ctx.unit
     parts: list[str] = []
-    markup_buttons = []
+    buttons = []
     for tl, issuer in await tk.lists_for(ctx.session, unit=unit, month=month):
         items = await tk.list_items(ctx.session, list_id=tl.id)
         done = await tk.done_map(ctx.session, item_ids=[i.id for i in items])
-        parts.append("\n".join([ctx.t("tasks.received", issuer=issuer.name, y=month.year, m=month.month,
-                                      done=sum((i.id, unit.id) in done for i in items), total=len(items)),
-                                *_task_lines(ctx, items, done, unit.id)]))
-        markup_buttons += [button(ctx, "=" + ctx.t("tasks.btn_done", n=i.position, title=i.title[:20]), "sv.td", i.id)
-                           for i in items if (i.id, unit.id) not in done]
+        parts.append(v.received(ctx.view, issuer, unit, month, items, done, _today(unit, ctx)))
+        buttons += v.done_buttons(ctx.view, unit, items, done)
     own = await tk.own_list(ctx.session, unit=unit, month=month)
     if own is not None:
         items = await tk.list_items(ctx.session, list_id=own.id)
         done = await tk.done_map(ctx.session, item_ids=[i.id for i in items])
-        below = await tk.units_below(ctx.session, unit=unit)
-        lines = [ctx.t("tasks.issued", y=month.year, m=month.month, units=len(below))]
-        for i in items:
-            lines.append(ctx.t("tasks.issued_item", n=i.position, title=i.title, due=f"{i.due_on.month}/{i.due_on.day}",
-                               done=sum((i.id, u.id) in done for u in below), total=len(below)))
-        lines.append(ctx.t("tasks.by_unit"))
-        for u in below:
-            n = sum((i.id, u.id) in done for i in items)
-            lines.append(ctx.t("tasks.unit_line", unit=u.name, done=n, total=len(items),
-                               rate=round(100 * n / len(items)) if items else 0))
-        parts.append("\n".join(lines))
+        parts.append(v.issued(ctx.view, month, items, done, await tk.units_below(ctx.session, unit=unit)))
     if not parts:
         raise DomainError("tasks.none", y=month.year, m=month.month)
-    ctx.reply_text("\n\n".join(parts), markup=rows(*[[b] for b in markup_buttons[:10]]) if markup_buttons else None)
+    ctx.reply_text("\n\n".join(parts), markup=v.task_buttons(buttons))
 
 
 @handler
@@ -251,13 +193,9 @@ async def _issue(ctx: Ctx, month: date, lines: list[str]) -> None:
     tl, new, _ = await tk.issue_list(ctx.session, unit=ctx.unit, month=month, items=items, by=ctx.person, now=ctx.now)
     notices = []
     for u in below:
-        lang = pick_lang(None, u.locale, ctx.state.settings.locale)
-        body = "\n".join(t(lang, "tasks.notice_item", n=i.position, title=i.title, due=f"{i.due_on.month}/{i.due_on.day}")
-                         for i in new)
+        r = Renderer(pick_lang(None, u.locale, ctx.state.settings.locale), ctx.state.codec)
         notices.append(OutboxIn(dedupe_key=f"tasks:new:{new[0].id}:{u.id}", chat_id=u.chat_id, unit_id=u.id,
-                                kind="tasks", due_at=ctx.now,
-                                text=t(lang, "tasks.notice", issuer=ctx.unit.name, y=month.year, m=month.month,
-                                       items=Raw(body))))
+                                kind="tasks", due_at=ctx.now, text=v.tasks_notice(r, ctx.unit, month, new)))
     await enqueue(ctx.session, items=notices, now=ctx.now)
     ctx.enqueued = True
     ctx.reply("tasks.issued_ok", n=len(new), y=month.year, m=month.month, units=len(below))
@@ -277,7 +215,6 @@ async def on_task_done(update: Update, ctx: Ctx, cb: Callback) -> None:
     ctx.reply("tasks.done" if new else "tasks.done_again", n=item.position, title=item.title)
 
 
-
 # -- /rectify: the rectification ledger (整改台账) ------------------------------------------------------
 
 @handler
@@ -293,7 +230,7 @@ async def cmd_rectify(update: Update, ctx: Ctx) -> None:
         lines = await tk.ledger(ctx.session, unit=ctx.unit)
         if not lines:
             raise DomainError("rectify.empty")
-        ctx.reply_text(ledger_text(ctx.lang, ctx.unit, lines, today))
+        ctx.reply_text(v.ledger_text(ctx.view, ctx.unit, lines, today))
     elif head.lower() in ("add", "新增", "登记"):
         item = tk.parse_rect(tail, today=today)
         responsible = await fg.unit_in_tree(ctx.session, root=ctx.unit, raw=item.unit)
@@ -316,12 +253,3 @@ def _rect_number(raw: str) -> int:
     if not number.isdigit() or len(number) > 12:
         raise DomainError("rectify.usage")
     return int(number)
-
-COMMANDS = (
-    Command("report", cmd_report, private=False, group=True, admin=True),
-    Command("export", cmd_export, private=False, group=True, admin=True),
-    Command("tasks", cmd_tasks, private=False, group=True, admin=True),
-    Command("rectify", cmd_rectify, private=False, group=True, admin=True),
-)
-BUTTONS = {"sv.x": Button(on_xlsx, admin=True), "sv.d": Button(on_docx, admin=True),
-           "sv.td": Button(on_task_done, admin=True)}

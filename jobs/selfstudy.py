@@ -19,15 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import BotState
-from bot.i18n import mention, pick_lang, t
-from views.selfstudy import bar, fmt_minutes, item_buttons, plan_block, week_span
+from bot.i18n import pick_lang
 from jobs.planner import Window, split_late
 from models.outbox import OutboxIn, enqueue
 from models.reminders import reminder
-from models.selfstudy import ItemKind, MemberWeek, PlanItem, StudyPlan, monday, shows_names, unit_weeks, week_label
+from models.selfstudy import MemberWeek, monday, shows_names, unit_weeks, week_label
 from models.units import Unit
-
-TOP = 3
+from views.base import Renderer
+from views.selfstudy import weekly as v
 
 Due = dict[tuple[date, date], list[tuple[Unit, datetime]]]
 
@@ -45,24 +44,6 @@ async def _due(session: AsyncSession, window: Window, name: str) -> Due:
     return groups
 
 
-class _Plans:
-    """A unit's plan rendered once per language: the text block and the mark-done buttons."""
-
-    def __init__(self, state: BotState, plan: StudyPlan | None, items: list[PlanItem]) -> None:
-        self.state, self.plan, self.items = state, plan, items
-        self._cache: dict[str, tuple[str, dict | None]] = {}
-
-    def get(self, lang: str) -> tuple[str, dict | None]:
-        if lang not in self._cache:
-            markup = item_buttons(lang, self.state.codec, self.items) if self.plan else None
-            self._cache[lang] = (plan_block(lang, self.plan, self.items), markup.to_dict() if markup else None)
-        return self._cache[lang]
-
-
-def _required(items: list[PlanItem]) -> int:
-    return sum(1 for i in items if i.kind == ItemKind.required)
-
-
 async def plan_weekly_reminders(session: AsyncSession, state: BotState, window: Window) -> int:
     default = state.settings.locale
     out: list[OutboxIn] = []
@@ -71,28 +52,24 @@ async def plan_weekly_reminders(session: AsyncSession, state: BotState, window: 
         label = week_label(week)
         for unit, at in due:
             plan, items, members = weeks[unit.id]
-            plans = _Plans(state, plan, items)
-            lang = pick_lang(None, unit.locale, default)
+            plans = v.Plans(state.codec, plan, items)
+            group = Renderer(pick_lang(None, unit.locale, default), state.codec)
             key = f"weekly:{unit.id}:{label}"
-            block, markup = plans.get(lang)
+            block, markup = plans.get(group.lang)
             out.append(OutboxIn(
                 dedupe_key=key, chat_id=unit.chat_id, unit_id=unit.id, kind="weekly", due_at=at, markup=markup,
-                text="\n".join([t(lang, "weekly.group", unit=unit.name, week=label),
-                                t(lang, "weekly.span", span=week_span(lang, week)), block]),
+                text=v.weekly_group(group, unit, week, block),
             ))
             for m in members:
                 if m.away:
                     continue
-                plang = pick_lang(m.person.language_code, unit.locale, default)
-                block, markup = plans.get(plang)
+                mine = Renderer(pick_lang(m.person.language_code, unit.locale, default), state.codec)
+                block, markup = plans.get(mine.lang)
                 out.append(OutboxIn(
                     dedupe_key=f"{key}:{m.person.id}", chat_id=m.person.tg_user_id, person_id=m.person.id,
                     unit_id=unit.id, kind="weekly", due_at=at, markup=markup,
-                    text="\n".join([
-                        t(plang, "weekly.private", name=m.person.display_name, unit=unit.name, week=label),
-                        t(plang, "weekly.target", target=fmt_minutes(plang, m.target)), block]),
-                    fallback_text=t(lang, "weekly.fallback", who=mention(m.person.tg_user_id, m.person.display_name),
-                                    week=label),
+                    text=v.weekly_private(mine, unit, week, m, block),
+                    fallback_text=v.weekly_fallback(group, m.person, week),
                 ))
     return await enqueue(session, items=out, now=window.now)
 
@@ -109,21 +86,15 @@ async def plan_midweek_nudges(session: AsyncSession, state: BotState, window: Wi
         label = week_label(week)
         for unit, at in due:
             plan, items, members = weeks[unit.id]
-            plans = _Plans(state, plan, items)
-            required = _required(items)
+            plans = v.Plans(state.codec, plan, items)
+            required = v.required(items)
             for m in filter(_behind, members):
-                lang = pick_lang(m.person.language_code, unit.locale, default)
-                lines = [t(lang, "nudge.private", name=m.person.display_name, unit=unit.name, week=label,
-                           minutes=fmt_minutes(lang, m.minutes), target=fmt_minutes(lang, m.target),
-                           left=fmt_minutes(lang, m.target - m.minutes), bar=bar(m.minutes, m.target))]
-                if required > m.required_done:
-                    lines.append(t(lang, "nudge.items_left", left=required - m.required_done, total=required))
-                _, markup = plans.get(lang)
-                lines.append(t(lang, "nudge.tail"))
+                mine = Renderer(pick_lang(m.person.language_code, unit.locale, default), state.codec)
+                _, markup = plans.get(mine.lang)
                 out.append(OutboxIn(
                     dedupe_key=f"midweek:{unit.id}:{label}:{m.person.id}", chat_id=m.person.tg_user_id,
                     person_id=m.person.id, unit_id=unit.id, kind="midweek", due_at=at, markup=markup,
-                    text="\n".join(lines),
+                    text=v.nudge(mine, unit, week, m, required),
                 ))
     return await enqueue(session, items=out, now=window.now)
 
@@ -136,27 +107,10 @@ async def plan_weekly_summaries(session: AsyncSession, state: BotState, window: 
         label = week_label(week)
         for unit, at in due:
             _, _, members = weeks[unit.id]
-            lang = pick_lang(None, unit.locale, default)
-            present = [m for m in members if not m.away]
-            if not present:  # nobody to sum up: no members yet, or all away
+            text = v.summary(Renderer(pick_lang(None, unit.locale, default), state.codec), unit, week, members,
+                             names=shows_names(unit))
+            if text is None:  # nobody to sum up: no members yet, or all away
                 continue
-            met = sum(1 for m in present if m.minutes >= m.target)
-            total = sum(m.minutes for m in present)
-            lines = [t(lang, "summary.group", unit=unit.name, week=label, met=met, count=len(present),
-                       total=fmt_minutes(lang, total), bar=bar(met, len(present)))]
-            away = len(members) - len(present)
-            if away:
-                lines.append(t(lang, "summary.away", count=away))
-            top = sorted((m for m in present if m.minutes > 0), key=lambda m: (-m.minutes, m.person.id))[:TOP]
-            if top:
-                lines.append(t(lang, "summary.top_title"))
-                for n, m in enumerate(top, 1):
-                    if shows_names(unit):
-                        lines.append(t(lang, "summary.top_named", n=n, name=m.person.display_name,
-                                       minutes=fmt_minutes(lang, m.minutes)))
-                    else:
-                        lines.append(t(lang, "summary.top_anon", n=n, minutes=fmt_minutes(lang, m.minutes)))
-            lines.append(t(lang, "summary.tail"))
             out.append(OutboxIn(dedupe_key=f"summary:{unit.id}:{label}", chat_id=unit.chat_id, unit_id=unit.id,
-                                kind="summary", due_at=at, text="\n".join(lines)))
+                                kind="summary", due_at=at, text=text))
     return await enqueue(session, items=out, now=window.now)

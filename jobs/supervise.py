@@ -12,16 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import BotState
-from bot.i18n import t
-from bot.reports.render import bulletin_file, ledger_text, span
-from jobs.planner import Window, split_late
 from bot.notify import group_lang, person_lang
-from views.sessions import ordered_makeup_notices
+from bot.reports.render import bulletin_file
+from jobs.planner import Window, split_late
 from models import figures as fg
 from models import supervise as tk
 from models.errors import DomainError
 from models.outbox import OutboxIn, enqueue
 from models.units import Membership, Person, Role, Unit, UnitKind
+from views import supervise as v
+from views.base import Renderer
+from views.sessions import ordered_makeup_notices
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,7 @@ async def _bulletin_items(session: AsyncSession, state: BotState, unit: Unit, pe
         name, data, b = files[lang]
         return OutboxIn(dedupe_key=key, chat_id=chat_id, person_id=person_id, unit_id=unit.id, kind="bulletin",
                         due_at=at, document=(name, data),
-                        text=t(lang, "bulletin.caption", unit=unit.name, period=span(lang, period),
-                               makeups=len(b.makeups)))
+                        text=v.bulletin_caption(Renderer(lang, state.codec), unit, period, b))
 
     lang = group_lang(state, unit)
     try:
@@ -102,14 +102,12 @@ async def plan_task_reminders(session: AsyncSession, state: BotState, window: Wi
                  for days in tk.REMIND_DAYS}
         due = [at for at in times.values() if window.since < at <= window.now]
         keep = set(split_late(window, due, f"task {item.id} reminder for unit {unit.id}"))
-        lang = group_lang(state, unit)
+        r = Renderer(group_lang(state, unit), state.codec)
         for days, at in times.items():
             if at in keep:
                 items.append(OutboxIn(
                     dedupe_key=f"task:{item.id}:{unit.id}:{days}", chat_id=unit.chat_id, unit_id=unit.id,
-                    kind="task_remind", due_at=at,
-                    text=t(lang, "tasks.reminder_today" if days == 0 else "tasks.reminder", n=item.position,
-                           id=item.id, title=item.title, days=days, due=f"{item.due_on.month}/{item.due_on.day}")))
+                    kind="task_remind", due_at=at, text=v.task_reminder(r, item, days)))
     return await enqueue(session, items=items, now=window.now)
 
 
@@ -133,11 +131,11 @@ async def plan_rectify_posts(session: AsyncSession, state: BotState, window: Win
         due = split_late(window, progress_posts(window.since, window.now, unit.timezone), f"整改 post of unit {unit.id}")
         if not due:
             continue
-        lang = group_lang(state, unit)
+        r = Renderer(group_lang(state, unit), state.codec)
         lines = [line for line in await tk.ledger(session, unit=unit) if line.rect.unit_id == unit.id]
         for at in due:
             today = at.astimezone(ZoneInfo(unit.timezone)).date()
             items.append(OutboxIn(dedupe_key=f"rect:{unit.id}:{today.isoformat()}", chat_id=unit.chat_id,
                                   unit_id=unit.id, kind="rect_post", due_at=at,
-                                  text=t(lang, "rectify.post_head") + "\n\n" + ledger_text(lang, unit, lines, today)))
+                                  text=v.rectify_post(r, unit, lines, today)))
     return await enqueue(session, items=items, now=window.now)

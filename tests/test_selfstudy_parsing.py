@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.i18n import LANGS, t
 from bot.reports.charts import CJK_FONT_FILE, cjk_font
 from views.selfstudy import bar, fmt_minutes
-from handlers.selfstudy import STUDY_WORD
+from handlers.selfstudy.study import STUDY_WORD
 from models.errors import DomainError
 from models.selfstudy import (
     ItemKind, parse_away, parse_day, parse_items, parse_minutes, parse_plan_line, parse_rank, parse_study,

@@ -4,7 +4,7 @@ the /report handlers and by the quarterly bulletin's planner."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +12,6 @@ from bot.i18n import t
 from bot.reports import bulletin as bulletin_doc
 from bot.reports import charts
 from models import figures as fg
-from models import supervise as tk
 from models.errors import DomainError
 from models.units import Unit
 
@@ -52,7 +51,7 @@ async def bulletin_file(session: AsyncSession, lang: str, unit: Unit, period: fg
                         now: datetime) -> tuple[str, bytes, fg.Bulletin]:
     """(file name, .docx bytes, figures) of the bulletin of a unit's period; DomainError when empty.
     A finished quarter's bulletin orders 补学 for members short of study hours (ids in `b.ordered`: the
-    caller tells them, see `jobs.sessions.ordered_makeup_notices`)."""
+    caller tells them, see `views.sessions.ordered_makeup_notices`)."""
     b = await fg.bulletin(session, root=unit, period=period, now=now,
                           makeup_title=t(lang, "bulletin.makeup_title", period=span(lang, period)))
     if b.report.empty:
@@ -63,17 +62,3 @@ async def bulletin_file(session: AsyncSession, lang: str, unit: Unit, period: fg
     safe = "".join(c if c.isalnum() else "_" for c in unit.name)
     return t(lang, "bulletin.name", unit=safe, first=period.start.isoformat(), last=period.end.isoformat()), data, b
 
-
-def ledger_text(lang: str, unit: Unit, lines: list[tk.LedgerLine], today: date) -> str:
-    """The rectification ledger as a message: completion rate, then each item (open first)."""
-    closed = sum(line.rect.state == tk.RectState.closed for line in lines)
-    out = [t(lang, "rectify.title", unit=unit.name, closed=closed, total=len(lines),
-             rate=round(100 * closed / len(lines)) if lines else 0)]
-    for line in lines:
-        r = line.rect
-        key = ("rectify.line_closed" if r.state == tk.RectState.closed
-               else "rectify.line_overdue" if r.due_on < today else "rectify.line")
-        out.append(t(lang, key, id=r.id, problem=r.problem, lead=r.lead, unit=line.responsible,
-                     due=r.due_on.isoformat(), measures=r.measures, updates=line.updates,
-                     last=line.last or t(lang, "rectify.no_progress")))
-    return "\n\n".join(out)

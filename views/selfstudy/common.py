@@ -1,16 +1,44 @@
-"""Self-study as the bot shows it: minutes and progress bars, the week's span, a plan's block and its
-"done" buttons — shared by the self-study handlers, supervision and the weekly jobs."""
+"""Self-study as the bot shows it: the feature's callback actions, minutes and progress bars, the
+week's span, a plan's block and its "done" buttons — shared by the self-study views, supervision and
+the weekly jobs."""
 
 from __future__ import annotations
 
 import html
 from datetime import date, timedelta
+from enum import StrEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
-from bot.callbacks import CallbackCodec
 from bot.i18n import Raw, t
 from models import selfstudy as ss
+from views.base import Renderer
+
+
+class Act(StrEnum):
+    """Callback actions of self-study's buttons: the views build them, bot/features/selfstudy.py maps
+    each to what answers it."""
+
+    undo = "ss.u"  # entry id
+    item_done = "ss.d"  # plan item id
+    read = "ss.r"  # reading id
+    away_cancel = "ss.aw"  # away period id
+    draft_week = "ss.pw"  # draft id, 0 this week | 1 next week
+    draft_add = "ss.pa"  # draft id
+    draft_minutes = "ss.pm"  # draft id
+    draft_drop = "ss.px"  # draft id
+    draft_publish = "ss.pp"  # draft id
+    draft_cancel = "ss.pc"  # draft id
+    push = "ss.pd"  # plan id
+    rank_cycle = "ss.rk"  # unit id, person id, page
+    rank_page = "ss.rp"  # unit id, page
+
+
+class Ask(StrEnum):
+    """Kinds of the questions /plan set asks (prompt rows)."""
+
+    minutes = "ss.min"
+    items = "ss.items"
 
 
 def fmt_minutes(lang: str, minutes: int) -> str:
@@ -22,17 +50,14 @@ def fmt_minutes(lang: str, minutes: int) -> str:
     return sign + t(lang, "ss.fmt_hm", h=m // 60, m=m % 60)
 
 
-
 def bar(done: int, target: int, cells: int = 10) -> str:
     share = 1.0 if target <= 0 else min(1.0, max(0.0, done / target))
     full = round(share * cells)
     return "▓" * full + "░" * (cells - full) + f" {round(share * 100)}%"
 
 
-
 def fmt_day(lang: str, day: date) -> str:
     return t(lang, "ss.fmt_day", m=day.month, d=day.day)
-
 
 
 def week_span(lang: str, week_start: date) -> str:
@@ -40,12 +65,10 @@ def week_span(lang: str, week_start: date) -> str:
              last=fmt_day(lang, week_start + timedelta(days=6)))
 
 
-
 def link_html(lang: str, link: str | None) -> Raw:
     if not link:
         return Raw("")
     return Raw(f' <a href="{html.escape(link, quote=True)}">{html.escape(t(lang, "plan.link"))}</a>')
-
 
 
 def plan_block(lang: str, plan: ss.StudyPlan | None, items: list[ss.PlanItem], done: set[int] | None = None) -> str:
@@ -64,11 +87,9 @@ def plan_block(lang: str, plan: ss.StudyPlan | None, items: list[ss.PlanItem], d
     return "\n".join(lines)
 
 
-
-def item_buttons(lang: str, codec: CallbackCodec, items: list[ss.PlanItem], done: set[int] = frozenset()) -> InlineKeyboardMarkup | None:
+def item_buttons(r: Renderer, items: list[ss.PlanItem], done: set[int] = frozenset()) -> InlineKeyboardMarkup | None:
     """One button per item not yet done, to mark it done."""
-    buttons = [InlineKeyboardButton(t(lang, "plan.btn_done", n=i.position), callback_data=codec.encode("ss.d", i.id))
-               for i in items if i.id not in done]
+    buttons = [r.button("plan.btn_done", Act.item_done, i.id, n=i.position) for i in items if i.id not in done]
     if not buttons:
         return None
     return InlineKeyboardMarkup([buttons[i:i + 4] for i in range(0, len(buttons), 4)])
