@@ -19,7 +19,7 @@ from bot.db import create_engine
 from bot.migrate import upgrade
 from bot.settings import Settings
 from models.base import Base
-from tests.fakebot import FakeBotAPI
+from fakebot import FakeBotAPI
 from tests.harness import BotHarness
 
 # Ticks every 0.1 s in tests overlap slow ones; APScheduler's note about skipping them is noise here.

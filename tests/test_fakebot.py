@@ -51,7 +51,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from tests.fakebot import FakeBotAPI
+from fakebot import FakeBotAPI
 
 pytestmark = pytest.mark.asyncio
 #: PTB itself warns whenever it builds a RetryAfter (int -> timedelta migration).
