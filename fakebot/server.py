@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import functools
 import itertools
@@ -224,6 +225,26 @@ class FakeBotAPI(UpdatesMixin, ChatsMixin, MessagesMixin, PollsMixin, FilesMixin
         if failure:
             self._thread = None
             raise failure[0]
+
+    def export_state(self) -> JSONDict:
+        """Telegram's side of the chats as JSON (messages, polls, files), so a restarted stand-in still
+        knows the messages the bot will edit; counterpart of :meth:`import_state`."""
+        return {
+            "messages": [[chat, mid, m] for (chat, mid), m in self.messages.items()],
+            "message_ids": [[chat, last] for chat, last in self._message_ids.items()],
+            "polls": [[pid, chat, mid] for pid, (chat, mid) in self._polls.items()],
+            "files": {path: base64.b64encode(data).decode() for path, data in self.files.items()},
+            "file_ids": {fid: [obj, path] for fid, (obj, path) in self._files_by_id.items()},
+            "serial": next(self._serial),
+        }
+
+    def import_state(self, state: JSONDict) -> None:
+        self.messages.update({(chat, mid): m for chat, mid, m in state.get("messages", [])})
+        self._message_ids.update({chat: last for chat, last in state.get("message_ids", [])})
+        self._polls.update({pid: (chat, mid) for pid, chat, mid in state.get("polls", [])})
+        self.files.update({path: base64.b64decode(data) for path, data in state.get("files", {}).items()})
+        self._files_by_id.update({fid: (obj, path) for fid, (obj, path) in state.get("file_ids", {}).items()})
+        self._serial = itertools.count(max(int(state.get("serial", 1)), 1))
 
     def stop_thread(self) -> None:
         """Counterpart of :meth:`run_in_thread`."""

@@ -84,7 +84,7 @@ def resolve_db(db: str | None, *, fresh: bool, yes: bool) -> tuple[str, Path | N
     if fresh:
         if path is None:
             raise PlaygroundError("--fresh starts over on a SQLite file only; empty that database yourself")
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("", "-wal", "-shm", "-journal", ".clock.json", ".chats.json"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     return url, path
 
@@ -139,7 +139,8 @@ async def _serve(url: str, path: Path | None, listen: str, port: int, started: f
     logging.getLogger("wuxue.playground").setLevel(logging.INFO)
     await check_db(url)
     state_file = path.with_name(path.name + ".clock.json") if path is not None else None
-    pg = Playground(db_url=url, sqlite_path=path, state_file=state_file)
+    chats_file = path.with_name(path.name + ".chats.json") if path is not None else None
+    pg = Playground(db_url=url, sqlite_path=path, state_file=state_file, chats_file=chats_file)
     await pg.start()
     runner = web.AppRunner(make_web_app(pg), access_log=None, shutdown_timeout=1.0)
     await runner.setup()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import mimetypes
 from datetime import datetime, time, timedelta
@@ -32,8 +33,10 @@ CAPTION_MAX = 1024
 
 
 class Playground:
-    def __init__(self, *, db_url: str, sqlite_path: Path | None, state_file: Path | None) -> None:
-        self.db_url, self.sqlite_path, self.state_file = db_url, sqlite_path, state_file
+    def __init__(self, *, db_url: str, sqlite_path: Path | None, state_file: Path | None,
+                 chats_file: Path | None = None) -> None:
+        self.db_url, self.sqlite_path, self.state_file, self.chats_file = db_url, sqlite_path, state_file, chats_file
+        self._saver: asyncio.Task[None] | None = None
         self.clock = MovableClock(state_file)
         self.fake: FakeBotAPI | None = None
         self.app: Application | None = None
@@ -57,6 +60,7 @@ class Playground:
         await fake.start()
         self.fake = fake
         self.view = View(fake, self.clock)
+        self._load_chats()
         for g in cast.GROUPS:
             fake.add_chat(g.chat_id, type="supergroup", title=g.title)
             fake.set_member(g.chat_id, fake.bot_user, "administrator")
@@ -80,6 +84,7 @@ class Playground:
             await engine.dispose()
         await lifecycle.start(app, polling=True, poll_timeout=10, allowed_updates=ALLOWED_UPDATES)
         self.app = app
+        self._saver = asyncio.create_task(self._save_now_and_then(), name="playground-save")
         if fresh:
             self.live_seed = asyncio.create_task(self._live_seed(), name="playground-live-seed")
 
@@ -90,7 +95,39 @@ class Playground:
         except Exception:  # noqa: BLE001 - the demo still works without its live start
             log.exception("playground: the live part of the demo could not be made")
 
+    # -- the chats survive a restart (the bot edits messages it sent before) -------------------------
+    def _load_chats(self) -> None:
+        if self.chats_file is None or not self.chats_file.exists():
+            return
+        try:
+            saved = json.loads(self.chats_file.read_text())
+            assert self.fake is not None and self.view is not None
+            self.fake.import_state(saved["fake"])
+            self.view.import_state(saved["view"])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("playground: could not read the saved chats (%s); starting with empty chats", exc)
+
+    def save_chats(self) -> None:
+        if self.chats_file is None or self.fake is None or self.view is None:
+            return
+        data = json.dumps({"fake": self.fake.export_state(), "view": self.view.export_state()}, ensure_ascii=False)
+        tmp = self.chats_file.with_name(self.chats_file.name + ".tmp")
+        tmp.write_text(data)
+        tmp.replace(self.chats_file)
+
+    async def _save_now_and_then(self) -> None:
+        while True:
+            await asyncio.sleep(10)
+            if self.view is not None and self.view.dirty:
+                self.view.dirty = False
+                self.save_chats()
+
     async def stop(self) -> None:
+        if self._saver is not None:
+            self._saver.cancel()
+            await asyncio.gather(self._saver, return_exceptions=True)
+            self._saver = None
+        self.save_chats()
         if self.live_seed is not None:
             self.live_seed.cancel()
             await asyncio.gather(self.live_seed, return_exceptions=True)
@@ -110,6 +147,8 @@ class Playground:
             if self.sqlite_path is not None:
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     Path(f"{self.sqlite_path}{suffix}").unlink(missing_ok=True)
+            if self.chats_file is not None:
+                self.chats_file.unlink(missing_ok=True)
             self.clock.reset()
             await self.start()
             assert self.view is not None
@@ -198,6 +237,15 @@ def make_web_app(pg: Playground) -> web.Application:
         if "/" in name or name.startswith(".") or not path.is_file():
             raise web.HTTPNotFound()
         return web.FileResponse(path, headers={"Cache-Control": "no-store"})
+
+    @routes.get("/font/cjk.otf")
+    async def font(_request: web.Request) -> web.StreamResponse:
+        import mplfonts
+
+        path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(path, headers={"Cache-Control": "max-age=86400"})
 
     @routes.get("/healthz")
     async def healthz(_request: web.Request) -> web.Response:

@@ -30,6 +30,7 @@ class View:
         self.votes: dict[str, set[int]] = {}  # poll id -> who voted
         self.listeners: set[asyncio.Queue[str]] = set()
         self._serial = 0
+        self.dirty = False  # something to save since the last save
         for g in cast.GROUPS:
             self.chats[g.chat_id] = {"id": g.chat_id, "type": "group", "title": g.title, "key": g.key,
                                      "members": [p.key for p in cast.members(g.key)]}
@@ -71,6 +72,15 @@ class View:
                 if found:
                     return found
         return []
+
+    def export_state(self) -> dict[str, Any]:
+        return {"messages": [m for chat in self.messages.values() for m in chat.values()],
+                "votes": {poll: sorted(who) for poll, who in self.votes.items()}}
+
+    def import_state(self, state: dict[str, Any]) -> None:
+        for m in state.get("messages", []):
+            self.messages.setdefault(m["chat"], {})[m["id"]] = m
+        self.votes = {poll: set(who) for poll, who in state.get("votes", {}).items()}
 
     # -- listeners --------------------------------------------------------------------------------
     def subscribe(self) -> asyncio.Queue[str]:
@@ -193,6 +203,7 @@ class View:
         if by_user:
             shown["from"]["bot"] = False
         self.messages.setdefault(chat_id, {})[message_id] = shown
+        self.dirty = True
         self.publish("message", shown)
 
     def _file_url(self, obj: dict[str, Any]) -> str | None:
