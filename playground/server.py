@@ -82,7 +82,8 @@ class Playground:
                 await seed.history(sessions, now=self.clock.now())
         finally:
             await engine.dispose()
-        await lifecycle.start(app, polling=True, poll_timeout=10, allowed_updates=ALLOWED_UPDATES)
+        # A short long-poll: a stop waits for the poll in flight.
+        await lifecycle.start(app, polling=True, poll_timeout=2, allowed_updates=ALLOWED_UPDATES)
         self.app = app
         self._saver = asyncio.create_task(self._save_now_and_then(), name="playground-save")
         if fresh:

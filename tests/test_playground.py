@@ -115,14 +115,16 @@ def test_the_inspector_shows_raw_calls_and_updates(page):  # type: ignore[no-unt
                                                                                                   timeout=WAIT_MS)
 
 
-def test_too_long_messages_and_too_big_files_are_refused_on_the_page(page):  # type: ignore[no-untyped-def]
+def test_too_long_messages_and_too_big_files_are_refused_on_the_page(page, tmp_path):  # type: ignore[no-untyped-def]
     as_persona(page, "zhouqiang")
     open_chat(page, "五学联动助手")
     before = page.locator("[data-testid=message]").count()
     send(page, "学" * 4097)
     expect(page.get_by_test_id("notice")).to_contain_text("消息过长：4097 字")
-    page.get_by_test_id("file").set_input_files(files=[{
-        "name": "big.pdf", "mimeType": "application/pdf", "buffer": b"0" * (20 * 1024 * 1024 + 1)}])
+    big = tmp_path / "big.pdf"
+    with big.open("wb") as f:  # sparse: the browser reads its size, never its bytes
+        f.truncate(20 * 1024 * 1024 + 1)
+    page.get_by_test_id("file").set_input_files(big)
     expect(page.get_by_test_id("notice")).to_contain_text("文件过大")
     assert page.locator("[data-testid=message]").count() == before
 
