@@ -90,6 +90,9 @@ class FakeBotAPI(UpdatesMixin, ChatsMixin, MessagesMixin, PollsMixin, FilesMixin
         self.observers: list[Callable[[str, Any], None]] = []
 
         # Knobs.
+        #: Telegram's privacy mode (on for bots by default): off here unless asked, as most tests want
+        #: every group message to reach the bot; the playground turns it on.
+        self.privacy_mode = False
         self.blocked_users: set[int] = set()
         self.latency = 0.0
         self.timeout_sleep = 15.0

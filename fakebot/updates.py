@@ -112,11 +112,29 @@ class UpdatesMixin:
 
     def _enqueue(self, update: JSONDict) -> None:
         self._remember(update)
+        if self.privacy_mode and self._withheld(update):
+            self.dropped_updates.append(update)  # Telegram never delivers it; the chat still shows it
+            self._observe("update", update)
+            return
         self.injected[update["update_id"]] = update
         self._pending.append(update)
         self._enqueued_update_id = update["update_id"]
         self._notify_updates()
         self._observe("update", update)
+
+    def _withheld(self, update: JSONDict) -> bool:
+        """Privacy mode: in a group where the bot is no admin, it gets commands, replies to its own
+        messages and mentions of it, and nothing else."""
+        message = update.get("message") or update.get("edited_message")
+        if not isinstance(message, dict) or message.get("chat", {}).get("type") not in ("group", "supergroup"):
+            return False
+        member = self.members.get(message["chat"]["id"], {}).get(self.bot_id)
+        if member is not None and member["status"] in ("administrator", "creator"):
+            return False
+        text = str(message.get("text") or message.get("caption") or "")
+        replied = message.get("reply_to_message") or {}
+        return not (text.startswith("/") or f"@{self.bot_username}" in text
+                    or (replied.get("from") or {}).get("id") == self.bot_id)
 
     def _is_allowed(self, update: JSONDict) -> bool:
         kind = next((key for key in update if key != "update_id"), "")

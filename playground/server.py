@@ -57,6 +57,7 @@ class Playground:
     async def start(self) -> None:
         fake = FakeBotAPI(token=cast.TOKEN, bot_username=cast.BOT_USERNAME, bot_id=cast.BOT_ID)
         fake.bot_user["first_name"] = cast.BOT_NAME
+        fake.privacy_mode = True  # as on Telegram; the bot is an admin of every demo group, so it sees all
         await fake.start()
         self.fake = fake
         self.view = View(fake, self.clock)
