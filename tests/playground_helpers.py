@@ -29,8 +29,8 @@ def wuxue(*args: str) -> list[str]:
 
 
 class Running:
-    def __init__(self, proc: subprocess.Popen[str], url: str, first_line: str) -> None:
-        self.proc, self.url, self.first_line = proc, url, first_line
+    def __init__(self, proc: subprocess.Popen[str], url: str, output: str) -> None:
+        self.proc, self.url, self.output = proc, url, output  # output: what it printed until ready
 
 
 def start_playground(tmp: Path, *extra: str) -> Running:
@@ -47,7 +47,7 @@ def start_playground(tmp: Path, *extra: str) -> Running:
     for line in proc.stdout:  # blocks on the process's output: each line is an event
         seen.append(line)
         if line.startswith("wuxue playground: http://"):
-            return Running(proc, f"http://127.0.0.1:{port}", line)
+            return Running(proc, f"http://127.0.0.1:{port}", "".join(seen))
         if time.monotonic() > deadline:
             break
     proc.kill()

@@ -68,3 +68,53 @@ def test_the_production_database_is_used_only_when_named_and_confirmed(tmp_path:
 def test_listening_beyond_loopback_is_noticed() -> None:
     assert _loopback("127.0.0.1") and _loopback("::1") and _loopback("localhost")
     assert not _loopback("0.0.0.0") and not _loopback("192.168.1.5")
+
+
+def events(url: str):  # type: ignore[no-untyped-def]
+    """The page's server-sent events as (kind, data): a snapshot of everything, then each change."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/api/events", timeout=60) as stream:
+        kind, data = None, None
+        for raw in stream:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event: "):
+                kind = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                data = json.loads(line.removeprefix("data: "))
+            elif not line and kind:
+                yield kind, data
+                kind, data = None, None
+
+
+def texts_once_announced(url: str) -> list[str]:
+    """Every message's text, once the group has the session's announcement (waits for its event)."""
+    shown: dict[tuple[int, int], str] = {}
+    for kind, data in events(url):
+        found = [data] if kind == "message" else data["messages"] if kind == "state" else []
+        shown.update({(m["chat"], m["id"]): m["text"] or "" for m in found})
+        if any("📢" in t for t in shown.values()):
+            return list(shown.values())
+    raise AssertionError("the stream ended")
+
+
+def test_a_second_start_keeps_the_demo_and_its_chats(tmp_path: Path) -> None:
+    from tests.playground_helpers import start_playground, stop_playground
+
+    first = start_playground(tmp_path)
+    try:
+        texts = texts_once_announced(first.url)
+    finally:
+        stop_playground(first)
+    assert "demo organisation seeded" in first.output and first.proc.returncode == 0
+    sessions = [t for t in texts if t.startswith("/session ")]
+    assert len(sessions) == 1, texts
+
+    second = start_playground(tmp_path)
+    try:
+        again = texts_once_announced(second.url)  # at once: the chats were kept
+    finally:
+        stop_playground(second)
+    assert "demo organisation seeded" not in second.output  # seeded once
+    assert [t for t in again if t.startswith("/session ")] == sessions
