@@ -22,12 +22,38 @@ from fakebot import FakeBotAPI
 from models.agenda import Category, ItemSpec, create_item, mark_studied, publish
 from models.reflections import Grade, add_part, approve, candidate_subjects, open_draft, submit
 from models.selfstudy import ItemIn, ItemKind, log_study, save_plan
-from models.sessions import SessionKind, SessionSpec, Via, ask_leave, checkin, close_session, create_session
-from models.sessions import decide_leave
-from models.units import PersonIn, Role, Unit, UnitKind, bind_unit, join_unit, set_parent, set_private_ok
-from models.units import unit_by_chat, upsert_person
-from models.youth import QuestionIn, add_questions, advance_contest, choose_bank, mark_round_sent
-from models.youth import record_answer, set_youth, start_contest
+from models.sessions import (
+    SessionKind,
+    SessionSpec,
+    Via,
+    ask_leave,
+    checkin,
+    close_session,
+    create_session,
+    decide_leave,
+)
+from models.units import (
+    PersonIn,
+    Role,
+    Unit,
+    UnitKind,
+    bind_unit,
+    join_unit,
+    set_parent,
+    set_private_ok,
+    unit_by_chat,
+    upsert_person,
+)
+from models.youth import (
+    QuestionIn,
+    add_questions,
+    advance_contest,
+    choose_bank,
+    mark_round_sent,
+    record_answer,
+    set_youth,
+    start_contest,
+)
 from playground import cast
 
 log = logging.getLogger("wuxue.playground")

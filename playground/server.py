@@ -221,7 +221,8 @@ def make_web_app(pg: Playground) -> web.Application:
         except (TypeError, ValueError):
             raise web.HTTPBadRequest(text="bad chat") from None
         chat = pg.view.chats.get(chat_id) if pg.view else None
-        if chat is None or (chat["type"] == "private" and chat_id != user["id"]):
+        persona = cast.BY_TG_ID[user["id"]]
+        if chat is None or (chat_id != user["id"] if chat["type"] == "private" else persona.key not in chat["members"]):
             raise web.HTTPBadRequest(text="not your chat")
         return chat_id
 
@@ -272,7 +273,7 @@ def make_web_app(pg: Playground) -> web.Application:
                     view.unsubscribe(queue)
                     view = pg.view
                 await response.write(line.encode())
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:  # the page went away
             pass
         finally:
             view.unsubscribe(queue)

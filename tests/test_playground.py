@@ -92,6 +92,7 @@ def test_a_report_downloads_as_an_xlsx_that_opens(page):  # type: ignore[no-unty
     open_chat(page, "机关党委")
     send(page, "/report")
     page.get_by_test_id("inline-button").filter(has_text="XLSX").first.click(timeout=WAIT_MS)
+    expect(page.locator("img.photo").first).to_be_visible(timeout=WAIT_MS)  # the report's chart, inline
     link = page.get_by_test_id("document").filter(has_text=".xlsx")
     expect(link).to_have_count(1, timeout=WAIT_MS)
     with page.expect_download() as caught:
@@ -101,6 +102,21 @@ def test_a_report_downloads_as_an_xlsx_that_opens(page):  # type: ignore[no-unty
     book = openpyxl.load_workbook(io.BytesIO(open(download.path(), "rb").read()))
     cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value]
     assert any("第一党支部" in c for c in cells), cells[:40]
+
+
+def test_a_quiz_poll_can_be_answered(page):  # type: ignore[no-untyped-def]
+    as_persona(page, "sunyue")
+    open_chat(page, "青年理论学习小组")
+    send(page, "/quiz start 党史知识 30秒")
+    poll = page.get_by_test_id("poll").first
+    expect(poll).to_be_visible(timeout=WAIT_MS)
+    as_persona(page, "zhenghao")
+    open_chat(page, "青年理论学习小组")
+    poll.get_by_test_id("poll-option").first.click()
+    # Answered: the options show the results (and the right answer, a quiz's).
+    expect(poll.get_by_test_id("poll-option").first).to_be_disabled(timeout=WAIT_MS)
+    expect(poll).to_contain_text("%")
+    expect(poll.locator(".correct")).to_have_count(1)
 
 
 def test_the_inspector_shows_raw_calls_and_updates(page):  # type: ignore[no-untyped-def]
@@ -143,3 +159,15 @@ def test_the_page_loads_nothing_from_another_origin(browser, playground):  # typ
     expect(page.get_by_test_id("send")).to_have_text("Send")
     context.close()
     assert seen and all(u.startswith(playground.url) or u.startswith("data:") for u in seen), seen
+
+
+def test_reset_starts_the_demo_over(page):  # type: ignore[no-untyped-def]
+    """Last in this module: it wipes what the tests above did."""
+    page.on("dialog", lambda dialog: dialog.accept())
+    open_chat(page, "第一党支部")
+    page.get_by_test_id("reset").click()
+    expect(bot_messages(page, "已签到 2/5")).to_have_count(1, timeout=WAIT_MS)  # a new live session
+    expect(page.locator("[data-testid=message]").filter(has_text="杨帆")).to_have_count(0)  # checked in above
+    as_persona(page, "wangfang")
+    open_chat(page, "五学联动助手")
+    expect(bot_messages(page, "自学开始")).to_have_count(0)  # the clock is back: no Monday reminder yet

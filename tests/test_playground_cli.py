@@ -34,7 +34,7 @@ def test_a_port_in_use_is_one_line_naming_it(tmp_path: Path) -> None:
 @pytest.mark.parametrize("url, shown", [
     ("sqlite+aiosqlite:////no/such/folder/p.db", "--db: cannot open sqlite+aiosqlite:////no/such/folder/p.db"),
     ("postgresql+asyncpg://wuxue:secret@127.0.0.1:{port}/nowhere", "--db: cannot open postgresql+asyncpg://wuxue:***@"),
-])
+], ids=["sqlite-no-folder", "postgresql-down"])
 def test_a_database_that_cannot_be_opened_is_one_line(url: str, shown: str) -> None:
     port = str(free_port())
     done = run("playground", "--port", str(free_port()), "--db", url.format(port=port))
