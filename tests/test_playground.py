@@ -73,6 +73,8 @@ def test_leave_asks_by_force_reply_and_takes_the_answer(page):  # type: ignore[n
     expect(page.get_by_test_id("replybar")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_test_id("replybar")).to_contain_text("请假原因")
     send(page, "到外地调研")
+    mine = page.locator("[data-testid=message]:not([data-from=bot])").filter(has_text="到外地调研")
+    expect(mine.locator(".quote")).to_contain_text("请假原因")  # sent as a reply to the question
     expect(bot_messages(page, "到外地调研")).not_to_have_count(0, timeout=WAIT_MS)
     expect(page.get_by_test_id("replybar")).to_be_hidden()
 

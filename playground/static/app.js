@@ -189,9 +189,9 @@ function messageHtml(m) {
   if (m.text) body += `<div class="text">${entitiesHtml(m.text, m.entities)}</div>`;
   if (m.caption) body += `<div class="text">${entitiesHtml(m.caption, m.caption_entities)}</div>`;
   if (m.reactions && m.reactions.length) body += `<div class="reactions">${m.reactions.map((r) => `<span>${esc(r)}</span>`).join("")}</div>`;
-  const meta = `${m.edited ? `<span data-testid="edited">${T("edited")}</span> · ` : ""}${fmtTime(m.at)}`;
+  const meta = `<span class="reply-btn" data-reply="1" data-testid="reply">↩ ${T("reply")}</span>${m.edited ? `<span data-testid="edited">${T("edited")}</span> · ` : ""}${fmtTime(m.at)}`;
   const who = showName ? `<div class="who">${esc(m.from.bot ? (S.bot ? S.bot.name : "bot") : m.from.name)}</div>` : "";
-  let html = `<div class="msg${mine ? " mine" : ""}${m.from.bot ? " bot" : ""}" data-testid="message" data-id="${m.id}" data-chat="${m.chat}" data-from="${m.from.bot ? "bot" : m.from.id}" title="${T("reply")}: double-click">${who}${body}<div class="meta">${meta}</div></div>`;
+  let html = `<div class="msg${mine ? " mine" : ""}${m.from.bot ? " bot" : ""}" data-testid="message" data-id="${m.id}" data-chat="${m.chat}" data-from="${m.from.bot ? "bot" : m.from.id}">${who}${body}<div class="meta">${meta}</div></div>`;
   if (m.markup && m.markup.length) {
     html += `<div class="keyboard" data-testid="keyboard" data-for="${m.id}">${m.markup.map((row) => `<div class="row">${row.map((b) => {
       if (b.url) return `<a href="${esc(b.url)}" target="_blank" rel="noopener noreferrer">${esc(b.text)} ↗</a>`;
@@ -232,6 +232,13 @@ function renderChat() {
 $("messages").addEventListener("click", async (e) => {
   const spoiler = e.target.closest(".spoiler");
   if (spoiler) { spoiler.classList.add("open"); return; }
+  const replyBtn = e.target.closest("[data-reply]");
+  if (replyBtn) {
+    const el = replyBtn.closest(".msg");
+    const m = el && S.messages.get(key(el.dataset.chat, el.dataset.id));
+    if (m) setReply(m, false);
+    return;
+  }
   const press = e.target.closest("[data-press]");
   if (press) {
     await api("/api/press", { persona: S.persona, chat: S.chat, message: Number(press.dataset.message), data: press.dataset.press });
