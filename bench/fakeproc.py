@@ -1,4 +1,4 @@
-"""The fake Bot API (tests/fakebot.py) in a process of its own, driven over a Pipe.
+"""The fake Bot API (`fakebot/`) in a process of its own, driven over a Pipe.
 
 The bot under test runs in the bench process and the fake in this child, so the two cores are split
 between them and the fake's work does not count against the bot. Every time is the child's
@@ -87,7 +87,7 @@ def _serve(conn: Any) -> None:
 
 
 async def _main(conn: Any) -> None:
-    from tests.fakebot import FakeBotAPI
+    from fakebot import FakeBotAPI
 
     fake = FakeBotAPI()
     await fake.start()

@@ -187,7 +187,7 @@ async def checked_in_and_shown(check: Check) -> str | None:
     """Every sender checked in exactly once, the way they sent it; then (once the roll job caught up)
     each group's announcement, as the fake holds it, is the roll rendered from the database; and no
     group got more than 20 edits in any minute."""
-    from tests.fakebot import _render
+    from fakebot.render import _render
 
     buttons = {u for u, _ in check.senders if is_button(u)}
     async with check.sessions() as session:

@@ -1,4 +1,4 @@
-"""`wuxue`: run the bot, migrate the database."""
+"""`wuxue`: run the bot, migrate the database, try it in the playground."""
 
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     outsub = out.add_subparsers(dest="outbox_command", metavar="OUTBOX_COMMAND")
     retry = outsub.add_parser("retry", help="re-queue a dead or failed message")
     retry.add_argument("id", type=int)
+    pg = sub.add_parser("playground", help="the real bot in a browser against a local Telegram stand-in, with a demo "
+                                           "organisation; needs no token")
+    pg.add_argument("--port", type=int, default=8090, help="port of the page (default 8090)")
+    pg.add_argument("--listen", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    pg.add_argument("--db", metavar="URL", help="database URL (default sqlite+aiosqlite:///data/playground.db)")
+    pg.add_argument("--fresh", action="store_true", help="start over: delete the playground's database first")
+    pg.add_argument("--yes", action="store_true", help="do not ask before using the production database named by --db")
     return p
 
 
@@ -36,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run(webhook=args.webhook)
         if args.command == "db" and args.db_command == "upgrade":
             return _db_upgrade()
+        if args.command == "playground":
+            from playground.run import run as playground
+
+            return playground(port=args.port, listen=args.listen, db=args.db, fresh=args.fresh, yes=args.yes)
         if args.command == "outbox":
             return _outbox(args.id if args.outbox_command == "retry" else None)
     except SettingsError as exc:

@@ -20,7 +20,7 @@ from bot.features import gather, install_domain_plugins
 from bot.migrate import upgrade
 from bot.settings import Settings
 from models.base import Base
-from tests.fakebot import FakeBotAPI
+from fakebot import FakeBotAPI
 from tests.harness import BotHarness
 
 @pytest.fixture(autouse=True, scope="session")

@@ -18,7 +18,7 @@ from bot.clock import FakeClock
 from bot.settings import Settings
 from handlers import ALLOWED_UPDATES
 from models.base import Base
-from tests.fakebot import WAIT_SECONDS, FakeBotAPI
+from fakebot import WAIT_SECONDS, FakeBotAPI
 
 GROUP_ID = -1001000000001
 ADMIN_ID = 1001

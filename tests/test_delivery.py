@@ -14,7 +14,7 @@ from models.reminders import set_reminder
 from models.schedules import parse_hhmm
 from models.units import Person, Unit, UnitKind
 from tests.delivery_helpers import UNIT_CHAT, broadcast, delivered_texts, make_unit, wait_until_settled
-from tests.fakebot import WAIT_SECONDS
+from fakebot import WAIT_SECONDS
 
 FAST = {"retry_base_seconds": 0.01, "retry_cap_seconds": 0.2, "per_second": 2000, "per_group_minute": 2000,
         "concurrency": 8, "lease_seconds": 30}

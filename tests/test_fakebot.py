@@ -51,7 +51,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from tests.fakebot import FakeBotAPI
+from fakebot import FakeBotAPI
 
 pytestmark = pytest.mark.asyncio
 #: PTB itself warns whenever it builds a RetryAfter (int -> timedelta migration).
@@ -583,3 +583,19 @@ async def test_thread_mode_serves_another_event_loop() -> None:
     finally:
         fake.stop_thread()
     assert [r.method for r in fake.requests][-3:] == ["sendMessage", "getUpdates", "getUpdates"]
+
+
+async def test_privacy_mode_withholds_plain_group_chatter_unless_the_bot_is_admin(fake, bot):
+    fake.privacy_mode = True
+    fake.add_chat(GROUP)
+    alice = fake.user(501, "Alice")
+    fake.message(GROUP, alice, "hello everyone")
+    fake.message(GROUP, alice, "/help")
+    fake.message(GROUP, alice, f"hi @{fake.bot_username}")
+    updates = await bot.get_updates(timeout=0)
+    assert [u.message.text for u in updates] == ["/help", f"hi @{fake.bot_username}"]
+    assert [u["message"]["text"] for u in fake.dropped_updates] == ["hello everyone"]
+    fake.set_member(GROUP, fake.bot_user, "administrator")  # an admin bot sees everything
+    fake.message(GROUP, alice, "签到")
+    updates = await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    assert [u.message.text for u in updates] == ["签到"]

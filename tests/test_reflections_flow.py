@@ -15,7 +15,7 @@ from models.reflections import (
 )
 from models.units import Unit
 from tests.delivery_helpers import wait_until_settled
-from tests.fakebot import WAIT_SECONDS
+from fakebot import WAIT_SECONDS
 from tests.harness import ADMIN_ID, GROUP_ID, MEMBER_ID, buttons, find_button
 
 OTHER_GROUP = -1001000000002

@@ -14,7 +14,7 @@ from models.prompts import Prompt
 from models.reminders import config as reminder_config
 from models.units import Membership, Person, Rank, Unit, set_parent
 from tests.delivery_helpers import wait_until_settled
-from tests.fakebot import WAIT_SECONDS
+from fakebot import WAIT_SECONDS
 from tests.harness import GROUP_ID
 from tests.test_units_flow import buttons, find_button
 

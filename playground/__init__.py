@@ -1,0 +1,1 @@
+"""`wuxue playground`: the real bot in a browser against the Telegram stand-in (`fakebot`)."""
