@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import models.linkage  # noqa: F401 - registers the reflection subjects (sessions, 补学, agenda items)
 from fakebot import FakeBotAPI
 from models.agenda import Category, ItemSpec, create_item, mark_studied, publish
 from models.reflections import Grade, add_part, approve, candidate_subjects, open_draft, submit
