@@ -78,7 +78,7 @@ print(json.dumps({
 
 def _modules() -> list[str]:
     names = []
-    for layer in ("handlers", "jobs", "views", "bot/features", "models"):
+    for layer in ("handlers", "jobs", "views", "bot/features", "models", "fakebot", "playground"):
         base = ROOT / layer
         if not base.exists():
             continue

@@ -20,7 +20,7 @@ from models.agenda.measures import (
     set_owner, unit_measure, unit_measures,
 )
 from models.agenda.parsing import (
-    check_study_by, clean_title, end_of_day, followup_days, parse_category, parse_day, parse_item_line,
+    ItemSpec, check_study_by, clean_title, end_of_day, followup_days, parse_category, parse_day, parse_item_line,
     parse_measure_line, parse_source, set_followup_days,
 )
 from models.agenda.reports import ArchiveRow, archive_rows, rollup
@@ -34,6 +34,7 @@ from models.agenda.tables import (
 
 
 __all__ = [
+    "ItemSpec",
     "AgendaFollowup", "AgendaItem", "AgendaMeasure", "AgendaSession", "AgendaStudy", "AgendaTarget", "ArchiveRow",
     "Category", "FOLLOWUP_DAYS_CHOICES", "FOLLOWUP_REMIND_BEFORE", "ItemState", "MeasureState", "archive_rows",
     "assign_followups", "attach", "bare_leadership_sessions", "check_study_by", "clean_title", "complete_followup",

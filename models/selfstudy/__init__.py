@@ -23,7 +23,7 @@ from models.selfstudy.plans import (
 from models.selfstudy.readings import (
     add_reading, archive_reading, mark_read, read_ids, readings_figures, readings_for, tiers_up_to,
 )
-from models.selfstudy.summaries import Figures, MemberWeek, figures, unit_weeks
+from models.selfstudy.summaries import Figures, MemberWeek, Someone, figures, unit_weeks
 from models.selfstudy.tables import (
     REASON_MAX, TRAINING_MINUTES, WEEK_MAX, WHAT_MAX, AwayPeriod, EntryKind, ItemKind, PlanDraft, PlanItem,
     PlanItemDone, Reading, ReadingDone, StudyEntry, StudyPlan,
@@ -34,6 +34,7 @@ from models.selfstudy.targets import (
 
 
 __all__ = [
+    "Someone",
     "AwayPeriod", "EntryKind", "Figures", "ItemIn", "ItemKind", "MINUTE_SOURCES", "install_minute_sources", "MemberWeek", "PlanDraft", "PlanItem",
     "PlanItemDone", "REASON_MAX", "Reading", "ReadingDone", "StudyEntry", "StudyPlan", "TRAINING_MINUTES",
     "UNIT_WORD_RE", "WEEK_MAX", "WHAT_MAX", "add_away", "add_reading", "all_minutes", "archive_reading", "as_date",
