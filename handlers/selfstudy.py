@@ -617,7 +617,7 @@ def _readings_view(ctx: Ctx, listed: list[ss.Reading], read: dict) -> tuple[str,
     buttons = []
     for n, r in enumerate(listed, 1):
         lines.append(ctx.t("readings.item", n=n, mark="✅" if r.id in read else "⬜", title=r.title,
-                           tier=ctx.t(f"rank.{r.tier.value}"), link=_link(ctx.lang, r.link)))
+                           tier=ctx.t(f"readings.tier.{r.tier.value}"), link=_link(ctx.lang, r.link)))
         if r.id not in read:
             buttons.append(button(ctx, "=" + ctx.t("readings.btn_read", n=n), "ss.r", r.id))
     if not listed:
@@ -654,7 +654,7 @@ async def _readings_add(update: Update, ctx: Ctx) -> None:
         tier = TIER_WORDS[head[0].lower()]
         raw = head[1] if len(head) > 1 else ""
     added = await ss.add_reading(ctx.session, unit=ctx.unit, tier=tier, raw=raw, by=ctx.person, now=ctx.now)
-    ctx.reply("readings.added", count=len(added), tier=ctx.t(f"rank.{tier.value}"),
+    ctx.reply("readings.added", count=len(added), tier=ctx.t(f"readings.tier.{tier.value}"),
               titles="、".join(r.title for r in added))
 
 
@@ -672,7 +672,7 @@ async def _readings_all(update: Update, ctx: Ctx) -> None:
     """The unit's whole list, every tier, with the numbers /readings del takes."""
     listed = await ss.readings_for(ctx.session, unit_ids=[ctx.unit.id], rank=None)
     lines = [ctx.t("readings.all_title", unit=ctx.unit.name)]
-    lines += [ctx.t("readings.all_item", id=r.id, title=r.title, tier=ctx.t(f"rank.{r.tier.value}"),
+    lines += [ctx.t("readings.all_item", id=r.id, title=r.title, tier=ctx.t(f"readings.tier.{r.tier.value}"),
                     link=_link(ctx.lang, r.link)) for r in listed]
     lines.append(ctx.t("readings.all_hint") if listed else ctx.t("readings.empty"))
     ctx.reply_text("\n".join(lines))
