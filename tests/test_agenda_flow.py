@@ -171,7 +171,7 @@ async def test_one_item_through_the_whole_loop(bot):
     before = await bot.snapshot()
     codec = bot.app.bot_data.codec
     await bot.press(codec.encode("agd.mo", 1, await person_id(bot, 2003)), user=bot.admin, message=picker)
-    assert "必须是「第一党支部」的成员" in bot.last_answer()
+    assert "须为第一党支部成员" in bot.last_answer()
     assert await bot.snapshot() == before
     await bot.press(find_button(picker, "王同志"), user=bot.admin, message=picker)
     assert "已交给" in bot.current(GROUP_ID, picker["message_id"])["text"]

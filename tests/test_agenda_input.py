@@ -64,10 +64,10 @@ async def test_guided_dialogue_survives_a_restart(bot):
     ("标题 | ftp://example.cn/a | 全国 | 11月26日", "须以 http:// 或 https:// 开头"),
     ("标题 | javascript:alert(1) | 全国 | 11月26日", "须以 http:// 或 https:// 开头"),
     ("标题 | https://a.cn | 全国 | 11月20日", "早于发布日期"),
-    ("标题 | https://a.cn | 随便 | 11月26日", "不是「四必列」的类别"),
+    ("标题 | https://a.cn | 随便 | 11月26日", "不是“四必列”的类别"),
     ("标题 | https://a.cn | 全国", "您写了 3 段"),
     ("标题 | https://a.cn | 全国 | 明年 | 下级", "不是日期"),
-    ("标题 | https://a.cn | 全国 | 11月26日 | 上级", "看不懂"),
+    ("标题 | https://a.cn | 全国 | 11月26日 | 上级", "无法识别最后一段"),
 ])
 async def test_bad_items_are_refused_and_nothing_is_written(bot, line, expected):
     await two_levels(bot)
@@ -127,7 +127,7 @@ async def test_me_and_settings_show_the_members_part(bot):
     await bot.say("/me")
     assert "待自学 #2" in bot.last_text(MEMBER_ID) and "待自学 #1" not in bot.last_text(MEMBER_ID)
     await bot.say("/agenda", user=bot.admin, chat_id=GROUP_ID)
-    assert "#1《学习贯彻总书记重要讲话精神》" in bot.last_text(GROUP_ID) and "已学 0/3" in bot.last_text(GROUP_ID)
+    assert "#1“学习贯彻总书记重要讲话精神”" in bot.last_text(GROUP_ID) and "已学 0/3" in bot.last_text(GROUP_ID)
     await bot.say("/agenda 9", user=bot.admin, chat_id=GROUP_ID)
     assert "没有第一议题 #9" in bot.last_text(GROUP_ID)
     await bot.say("/agenda abc", user=bot.admin, chat_id=GROUP_ID)

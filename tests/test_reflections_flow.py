@@ -128,7 +128,7 @@ async def test_write_review_return_resubmit_excellent_showcase(bot):
     assert "第 2 次提交" in card["text"] and "上次退回意见" in card["text"]
     await press(bot, "设为优秀", user=bot.admin, message=card)
     assert "已评为优秀" in bot.current(ADMIN_ID, card["message_id"])["text"]
-    ask = await bot.fake.wait_for_message(MEMBER_ID, "是否同意在《第一党支部群》群里作为优秀案例展示")
+    ask = await bot.fake.wait_for_message(MEMBER_ID, "是否同意在第一党支部群群里作为优秀案例展示")
     assert "等次：优秀" in ask["text"]
 
     # Consent, anonymously: the excellent reflection is posted to the unit's group.
@@ -351,7 +351,7 @@ async def test_bad_inputs_get_clear_answers_and_write_nothing(bot):
     await bot.say("习" * 4000)
     before = await quiet_state(bot)
     await bot.say("思" * 3000)
-    assert f"一共 {S + 11000} 字，最多 10000 字" in last(bot, MEMBER_ID)
+    assert f"共 {S + 11000} 字，不得超过 10000 字" in last(bot, MEMBER_ID)
     assert await quiet_state(bot) == before
 
     # The unit's minimum: bad values refused; a good one applies to the next submission.

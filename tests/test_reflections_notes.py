@@ -91,8 +91,8 @@ async def test_notes_bad_inputs_write_nothing(bot):
     before = await quiet_state(bot)
     cases = [
         ("/notes @nobody", "本单位成员里找不到 @nobody"),
-        ("/notes 13-45", "看不懂日期“13-45”"),
-        ("/notes 下周", "看不懂日期“下周”"),
+        ("/notes 13-45", "无法识别日期“13-45”"),
+        ("/notes 下周", "无法识别日期“下周”"),
         ("/notes 2020-01-01", "截止日期已经过了"),
         ("/notes 400天", "最多 366 天以内"),
     ]

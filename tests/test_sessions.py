@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.i18n import t
 from models.outbox import Outbox
 from models.prompts import Prompt
 from models.sessions import (
@@ -111,7 +112,7 @@ async def test_one_line_form_announces_and_members_check_in(bot, clock):
 
     clock.set(TOMORROW_15 - timedelta(minutes=10))
     await bot.press(find_button(announcement, "签到"), user=bot.member, message=announcement)
-    assert answers(bot)[-1] == "✅ 签到成功（14:50）：《学习贯彻四中全会精神》"
+    assert answers(bot)[-1] == t("zh", "sessions.checked_in", time="14:50", topic="学习贯彻四中全会精神")
     await bot.press(find_button(announcement, "签到"), user=bot.member, message=announcement)
     assert "无需重复签到" in answers(bot)[-1]
     clock.set(TOMORROW_15 + timedelta(minutes=7))
@@ -153,7 +154,7 @@ async def test_check_in_outside_the_window_and_for_a_cancelled_session(bot, cloc
     await schedule(bot, "2026-11-24 16:00 党课 讲党史")
     clock.set(TOMORROW_15 + timedelta(minutes=91))
     await bot.say("签到", user=bot.member, chat_id=GROUP_ID)
-    assert "《讲党史》的签到已于 11-24 16:30 结束" in bot.last_text(GROUP_ID) and "补签" in bot.last_text(GROUP_ID)
+    assert "“讲党史”的签到已于 11-24 16:30 结束" in bot.last_text(GROUP_ID) and "补签" in bot.last_text(GROUP_ID)
     await bot.say("/session cancel 2", user=bot.admin, chat_id=GROUP_ID)
     assert "已结束，不能再修改" in bot.last_text(GROUP_ID)
     assert all(a.status in (Status.pending, Status.absent) for a in (await rows(bot)).values())
@@ -166,8 +167,8 @@ async def test_bad_scheduling_inputs_write_nothing(bot):
         ("/session 2026-11-20 15:00 主题党日 学习", "已经过去了"),
         ("/session 2026-02-30 15:00 主题党日 学习", "无法识别日期“2026-02-30”"),
         ("/session 明天 15:00-14:00 主题党日 学习", "结束时间 14:00 不晚于开始时间 15:00"),
-        ("/session 明天 15:00 茶话会 学习", "不认识的活动类型“茶话会”"),
-        ("/session 明天 15:00 主题党日 " + "长" * 201, "主题太长（201 字）"),
+        ("/session 明天 15:00 茶话会 学习", "无法识别活动类型“茶话会”"),
+        ("/session 明天 15:00 主题党日 " + "长" * 201, "主题过长（201 字）"),
         ("/session edit 99", "没有编号为 #99"),
         ("/session edit x", "“x”不是活动编号"),
         ("/session window 30 0", "签到时间设置不对"),
@@ -217,13 +218,13 @@ async def test_leave_by_word_command_and_button_then_admin_decides(bot, clock):
     other = await setup_unit(bot)
     announcement = await schedule(bot)
     await bot.say("请假 出差在外", user=bot.member, chat_id=GROUP_ID)
-    assert "已为《学习贯彻四中全会精神》" in bot.last_text(GROUP_ID) and "等待管理员审批" in bot.last_text(GROUP_ID)
+    assert "已为“学习贯彻四中全会精神”" in bot.last_text(GROUP_ID) and "等待管理员审批" in bot.last_text(GROUP_ID)
     await bot.say("/leave", user=other, chat_id=GROUP_ID)
     assert "请假需要说明原因" in bot.last_text(GROUP_ID)
     # The button asks for the reason with a reply prompt; the reply is the reason.
     await bot.press(find_button(announcement, "请假"), user=other, message=announcement)
     prompt = bot.fake.sent_messages(GROUP_ID)[-1]
-    assert "说明《学习贯彻四中全会精神》的请假原因" in prompt["text"]
+    assert "说明“学习贯彻四中全会精神”的请假原因" in prompt["text"]
     await bot.say("家中有事", user=other, chat_id=GROUP_ID, reply_to=prompt)
     found = await rows(bot)
     assert (found["王同志"].status, found["王同志"].leave_reason) == (Status.leave_asked, "出差在外")
@@ -234,8 +235,8 @@ async def test_leave_by_word_command_and_button_then_admin_decides(bot, clock):
     await bot.press(find_button(announcement, "管理"), user=bot.admin, message=announcement)
     panel = bot.fake.sent_messages(GROUP_ID)[-1]
     assert "待批请假" in panel["text"] and "王同志：出差在外" in panel["text"]
-    await bot.press(find_button(panel, "准假 王同志"), user=bot.admin, message=panel)
-    await bot.press(find_button(panel, "不准 张三"), user=bot.admin, message=panel)
+    await bot.press(find_button(panel, "批准 王同志"), user=bot.admin, message=panel)
+    await bot.press(find_button(panel, "驳回 张三"), user=bot.admin, message=panel)
     panel_now = bot.current(GROUP_ID, panel["message_id"])
     assert "待批请假" not in panel_now["text"]
     found = await rows(bot)
@@ -244,7 +245,7 @@ async def test_leave_by_word_command_and_button_then_admin_decides(bot, clock):
     assert found["张三"].status == Status.leave_rejected
     await bot.fake.wait_for_message(bot.member["id"], "请假已获批准")  # privately: he started the bot
     await bot.fake.wait_for_message(GROUP_ID, "张三 的请假未获批准")  # he did not: mentioned in the group
-    await roll_shows(bot, announcement, "王同志（已准）", "张三（未准假）")
+    await roll_shows(bot, announcement, "王同志（已批准）", "张三（未批准）")
 
     # After checking in, leave is refused; the refused member may still come.
     clock.set(TOMORROW_15)
@@ -277,8 +278,8 @@ async def test_proxy_then_close_then_makeup_checkin_and_makeup_study(bot, clock)
     clock.set(TOMORROW_15 + timedelta(minutes=31))
     await bot.settle_planner()
     summary = await bot.fake.wait_for_message(GROUP_ID, "签到结束")
-    assert "应到 3，出席 1（按时 1，迟到 0），请假 0，缺席 2；出席率 33%" in summary["text"]
-    assert "缺席（含未准假）：李书记、张三。已安排补学，请于12月1日（周二）前完成" in summary["text"]
+    assert "应到 3 人，实到 1 人（按时 1，迟到 0），请假 0 人，缺席 2 人；参会率 33%" in summary["text"]
+    assert "缺席人员（含请假未获批准）：李书记、张三。已安排补学，请于12月1日（周二）前完成" in summary["text"]
     async with bot.db() as s:
         items = {m.person_id: m for m in (await s.scalars(select(Makeup))).all()}
         ses = await s.scalar(select(StudySession))
@@ -348,7 +349,7 @@ async def test_reminders_fire_from_the_real_scheduler(bot, clock):
     await bot.say("签到", user=other, chat_id=GROUP_ID)
     nudge = await at(TOMORROW_15 + timedelta(minutes=10), bot.member["id"], "还没有签到或请假")
     # Only who has not responded: 王同志 privately, the admin (never started the bot) in the group; not 张三.
-    await bot.fake.wait_for_message(GROUP_ID, "李书记 《学习贯彻四中全会精神》已开始", since=sent)
+    await bot.fake.wait_for_message(GROUP_ID, "李书记 “学习贯彻四中全会精神”已开始", since=sent)
     assert not any("张三" in m["text"] and "已开始" in m["text"] for m in bot.fake.sent_messages()[sent:])
     # The private reminder's button checks in to that session, from the private chat.
     await bot.press(find_button(nudge, "签到"), user=bot.member, chat_id=bot.member["id"], message=nudge)
@@ -381,7 +382,7 @@ async def test_guided_dialogue_survives_a_restart(start_bot, clock):
     await bot.stop()
     bot = await start_bot(delivery=FAST_ROLL)
     await bot.say("x" * 201, user=bot.admin, chat_id=GROUP_ID, reply_to=prompt)
-    assert "主题太长" in bot.last_text(GROUP_ID)
+    assert "主题过长" in bot.last_text(GROUP_ID)
     await bot.say("学习贯彻全会精神 @党员活动室", user=bot.admin, chat_id=GROUP_ID, reply_to=prompt)
     card = bot.fake.sent_messages(GROUP_ID)[-1]
     assert "主题：学习贯彻全会精神" in card["text"] and "地点：党员活动室" in card["text"]
@@ -467,7 +468,7 @@ async def test_admin_views_several_open_sessions_and_who_is_expected(bot, clock)
     await bot.say("/join", user=newcomer, chat_id=GROUP_ID)  # joined after the sessions were made
     await bot.say("/sessions", user=bot.admin, chat_id=GROUP_ID)
     listing = bot.last_text(GROUP_ID)
-    assert "#1" in listing and "#2" in listing and "出席 0/3（0%）" in listing
+    assert "#1" in listing and "#2" in listing and "实到 0/3（参会率 0%）" in listing
 
     # Who is expected: the admin adds the newcomer to session 1 and takes 张三 off it.
     await bot.press(find_button(first, "管理"), user=bot.admin, message=first)
@@ -529,7 +530,7 @@ async def test_makeup_reminders_and_an_admin_confirms(bot, clock):
     # 张三's leave was never decided at the close; refusing it now assigns 补学.
     await bot.press(find_button(announcement, "管理"), user=bot.admin, message=announcement)
     panel = bot.fake.sent_messages(GROUP_ID)[-1]
-    await bot.press(find_button(panel, "不准 张三"), user=bot.admin, message=panel)
+    await bot.press(find_button(panel, "驳回 张三"), user=bot.admin, message=panel)
     await bot.fake.wait_for_message(GROUP_ID, "需要补学：张三")
     async with bot.db() as s:
         items = dict((await s.execute(select(Person.first_name, Makeup).join(Makeup, Makeup.person_id == Person.id))).all())

@@ -104,7 +104,7 @@ async def test_quarter_bulletin_orders_makeup_without_a_session(bot, clock):
     listing = bot.last_text(MEMBER_ID)
     assert f"#{mine['王同志'].id} 2026年第4季度学时未达标：补足学时并提交学习心得（第一党支部群）截止" in listing
     await bot.say(f"/makeup {mine['王同志'].id} {NOTE}", user=bot.member)
-    assert f"已提交补学 #{mine['王同志'].id}《2026年第4季度学时未达标" in bot.last_text(MEMBER_ID)
+    assert f"已提交补学 #{mine['王同志'].id}“2026年第4季度学时未达标" in bot.last_text(MEMBER_ID)
     async with bot.db() as s:
         done = await s.get(Makeup, mine["王同志"].id)
     assert (done.state, done.note) == (MakeupState.done, NOTE)

@@ -68,7 +68,7 @@ async def test_bad_task_inputs_write_nothing(bot, clock):
     await quiet(bot)
     before = await bot.snapshot()
     cases = [
-        (COMMITTEE, "/tasks set 13月\n开会", "不认识的月份“13月”"),
+        (COMMITTEE, "/tasks set 13月\n开会", "无法识别月份“13月”"),
         (COMMITTEE, "/tasks set 12月", "没有任务内容"),
         (COMMITTEE, "/tasks set 12月\n11月3日 开会", "不在 2026-12 月内"),
         (COMMITTEE, "/tasks set 12月\n12月3日", "只有日期，没有任务内容"),
@@ -112,5 +112,5 @@ async def test_half_year_check_sheet(bot, clock):
     rows = {r[0].strip("　"): dict(zip(head, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
     assert (rows["第一党支部群"]["主题党日"], rows["第一党支部群"]["支部党员大会"]) == (1, 0)
     assert (rows["第一党支部群"]["规定动作（项）"], rows["第一党支部群"]["规定动作已完成"]) == (2, 1)
-    assert rows["第一党支部群"]["出勤率"] == 0.67
+    assert rows["第一党支部群"]["参会率"] == 0.67
     assert rows["机关党委群"]["规定动作（项）"] == 0  # its own list is not its task
