@@ -123,7 +123,7 @@ async def test_one_item_through_the_whole_loop(bot):
     announcement = await bot.fake.wait_for_message(GROUP_ID, "📢")
     assert "第一议题" not in announcement["text"]
     await tick(bot, local(25, 9, 10))
-    warning = await bot.fake.wait_for_message(GROUP_ID, "还没有列第一议题")
+    warning = await bot.fake.wait_for_message(GROUP_ID, "尚未列入第一议题")
     await bot.press(find_button(warning, "#1"), user=bot.admin, message=warning)
     assert "已把第一议题 #1" in bot.last_text(GROUP_ID)
     assert await bot.count(AgendaSession) == 1
@@ -133,7 +133,7 @@ async def test_one_item_through_the_whole_loop(bot):
         return "第一议题" in text and text.index("第一议题") < text.index("已签到")
     await bot.until(item_first)
     await tick(bot, local(25, 9, 20))
-    assert len(with_text(bot, GROUP_ID, "还没有列第一议题")) == 1  # warned once
+    assert len(with_text(bot, GROUP_ID, "尚未列入第一议题")) == 1  # warned once
 
     # 张三 attends: that counts as studying the item.
     bot.clock.set(local(26, 14, 55))
@@ -162,7 +162,7 @@ async def test_one_item_through_the_whole_loop(bot):
     await tick(bot, local(29, 9, 1))
     late = with_text(bot, GROUP_ID, "会后心得今天（11月29日）截止")
     assert len(late) == 1 and "张三" in late[0] and "王同志" not in late[0]
-    assert not with_text(bot, MEMBER_ID, "会后心得今天")
+    assert not with_text(bot, MEMBER_ID, "会后心得体会今天")
 
     # 闭环落实: the branch's admin adds a measure; the owner is picked from the branch's members.
     await bot.say("/measures add 1 梳理本支部任务清单 | 11月30日", user=bot.admin, chat_id=GROUP_ID)
@@ -179,7 +179,7 @@ async def test_one_item_through_the_whole_loop(bot):
 
     # Someone else cannot mark it done; the owner records progress.
     await bot.press(codec.encode("agd.md", 1), user=bot.admin, chat_id=ADMIN_ID)
-    assert "不是您负责的" in bot.last_answer()
+    assert "不由您负责" in bot.last_answer()
     await bot.press(find_button(assigned, "更新进展"), user=bot.member, chat_id=MEMBER_ID, message=assigned)
     await bot.say("已完成初稿，待支委会审议", reply_to=bot.last_message(MEMBER_ID))
     assert "已记录措施 #1" in bot.last_text(MEMBER_ID)
@@ -210,7 +210,7 @@ async def test_one_item_through_the_whole_loop(bot):
     await bot.fake.wait_for_message(GROUP_ID, "闭环销号")
     await bot.fake.wait_for_message(COMMITTEE, "闭环销号")
     await bot.say("/agenda", user=bot.admin, chat_id=GROUP_ID)
-    assert "暂无进行中的第一议题" in bot.last_text(GROUP_ID)
+    assert "暂无落实中的第一议题" in bot.last_text(GROUP_ID)
     assert outsider  # in the committee only: never asked about the branch's items
     assert not bot.fake.sent_messages(2003)
 

@@ -90,7 +90,7 @@ async def test_members_cannot_publish_nor_handle_others_measures(bot):
     # A measure for 王同志: neither 张三 nor the admin may touch it; 赵六 (not in the branch) cannot own one.
     await bot.say(f"/agenda new {LINE}", user=bot.admin, chat_id=COMMITTEE)
     await bot.say("/measures add 1 梳理清单 | 11月20日", user=bot.admin, chat_id=GROUP_ID)
-    assert "已经过去" in bot.last_text(GROUP_ID)
+    assert "已过" in bot.last_text(GROUP_ID)
     await bot.say("/measures add 1 梳理清单", user=bot.admin, chat_id=GROUP_ID)
     assert "措施内容 | 截止日期" in bot.last_text(GROUP_ID)
     await bot.say("/measures add 1 梳理清单 | 11月30日", user=bot.admin, chat_id=GROUP_ID)
@@ -106,9 +106,9 @@ async def test_members_cannot_publish_nor_handle_others_measures(bot):
     before = _without_people(await bot.snapshot())
     for who in (people["other"], bot.admin):
         await bot.press(codec.encode("agd.md", 1), user=who, chat_id=who["id"])
-        assert "不是您负责的" in bot.last_answer()
+        assert "不由您负责" in bot.last_answer()
         await bot.press(codec.encode("agd.mp", 1), user=who, chat_id=who["id"])
-        assert "不是您负责的" in bot.last_answer()
+        assert "不由您负责" in bot.last_answer()
     # Another unit's admin buttons cannot reach this unit's measure or session.
     await bot.press(codec.encode("agd.mo", 1, await person_id(bot, MEMBER_ID)), user=bot.admin, chat_id=COMMITTEE)
     assert "没有措施 #1" in bot.last_answer()
@@ -229,14 +229,14 @@ async def test_items_reach_sessions_from_the_item_view_and_only_this_units(bot):
     await bot.say("/session 明天 15:00 研讨交流 学习交流", user=bot.admin, chat_id=COMMITTEE)
     assert "已安排" in bot.last_text(COMMITTEE), bot.last_text(COMMITTEE)
     await tick(bot, bot.clock.now() + timedelta(minutes=1))
-    warning = await bot.fake.wait_for_message(COMMITTEE, "还没有列第一议题")
+    warning = await bot.fake.wait_for_message(COMMITTEE, "尚未列入第一议题")
     assert "/agenda new" in warning["text"] and not warning.get("reply_markup")
     await bot.say("/agenda new 学习讲话精神 | 要点：坚持学以致用 | 市委 | 后天", user=bot.admin, chat_id=COMMITTEE)
     await bot.say("/session 明天 16:00 党课 党课学习", user=bot.admin, chat_id=GROUP_ID)  # the branch's session
     await bot.say("/agenda 1", user=bot.admin, chat_id=COMMITTEE)
     view = bot.last_message(COMMITTEE)
     assert "要点：坚持学以致用" in view["text"]
-    await bot.press(find_button(view, "列入学习会"), user=bot.admin, chat_id=COMMITTEE, message=view)
+    await bot.press(find_button(view, "列入学习活动"), user=bot.admin, chat_id=COMMITTEE, message=view)
     menu = bot.last_message(COMMITTEE)
     assert "研讨交流" in menu["text"] + str(menu.get("reply_markup")) and "党课" not in str(menu.get("reply_markup"))
     codec = bot.app.bot_data.codec

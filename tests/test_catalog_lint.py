@@ -289,6 +289,14 @@ def test_lint_reports_a_planted_bad_text(locales, zh_text, en_text, expected):
     assert any("not used by the code" in line and "planted" in line for line in found)
 
 
+def test_lint_reports_a_key_the_code_uses_but_the_catalogs_lack(locales):
+    for lang in ("zh", "en"):
+        path = locales / lang / "sessions.toml"
+        lines = path.read_text(encoding="utf-8").split("\n")
+        path.write_text("\n".join(l for l in lines if not l.startswith("checked_in = ")), encoding="utf-8")
+    assert "used by the code, not in the catalogs: sessions.checked_in" in lint(locales)
+
+
 def test_lint_reports_a_group_notice_full_of_emoji(locales):
     zh = load(locales, "zh")
     zh["summary.tail"] = "🔔 新的一周 🚀"

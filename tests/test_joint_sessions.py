@@ -135,9 +135,9 @@ async def test_joint_session_across_two_groups(bot, clock):
     assert set(makeups) == {"李书记", "孙同志"} and ses.state == SessionState.closed
     # Neither started the bot: each is mentioned in their own group.
     await bot.fake.wait_for_message(PARTNER_GROUP, "孙同志")
-    assert any("需要补学" in m and "孙同志" in m for m in group_texts(bot, PARTNER_GROUP))
-    assert not any("需要补学" in m and "孙同志" in m for m in group_texts(bot, GROUP_ID))
-    assert any("需要补学" in m and "李书记" in m for m in group_texts(bot, GROUP_ID))
+    assert any("须补学" in m and "孙同志" in m for m in group_texts(bot, PARTNER_GROUP))
+    assert not any("须补学" in m and "孙同志" in m for m in group_texts(bot, GROUP_ID))
+    assert any("须补学" in m and "李书记" in m for m in group_texts(bot, GROUP_ID))
     for chat_id, message in ((GROUP_ID, host_announcement), (PARTNER_GROUP, partner_announcement)):
         await shows(bot, chat_id, message, "已结束", "缺席 2")
 
@@ -158,7 +158,7 @@ async def test_reminders_and_close_reach_every_group_from_the_real_scheduler(bot
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{await bot.outbox_summary()}") from None
 
-    await at(TOMORROW_15 - timedelta(hours=24), "明天有学习活动")
+    await at(TOMORROW_15 - timedelta(hours=24), "定于")
     await at(TOMORROW_15 - timedelta(hours=1), "1 小时后开始")
     host_open, partner_open = await at(TOMORROW_15 - timedelta(minutes=30), "开始签到")
     assert [label for label, _ in buttons(partner_open)] == ["✅ 签到", "📝 请假"]

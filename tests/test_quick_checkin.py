@@ -155,7 +155,7 @@ async def test_outside_groups_and_outside_the_window_nothing_changes(bot, clock)
     announcement = await schedule(bot)
     data = find_button(announcement, "签到")
     await bot.press(data, user=bot.member, message=announcement)  # before the window
-    assert "还没开始签到" in answers(bot)[-1]
+    assert "尚未开始签到" in answers(bot)[-1]
     clock.set(TOMORROW_15 + timedelta(minutes=31))  # after it
     await bot.say("签到", user=bot.member, chat_id=GROUP_ID)
     assert "的签到已于 11-24 15:30 结束" in bot.last_text(GROUP_ID)

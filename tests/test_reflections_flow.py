@@ -66,14 +66,14 @@ async def test_write_review_return_resubmit_excellent_showcase(bot):
 
     # Several messages and a photo of handwritten notes with a caption.
     await bot.say(SENTENCE)
-    assert f"已写 {S} 字" in last(bot, MEMBER_ID) and f"还差 {100 - S} 字" in last(bot, MEMBER_ID)
+    assert f"已写 {S} 字" in last(bot, MEMBER_ID) and f"尚差 {100 - S} 字" in last(bot, MEMBER_ID)
     photo = bot.fake.add_photo(b"handwritten", width=1600, height=1200)
     await bot.say(None, photo=photo, caption="手写笔记")
     assert "附件：照片 1 张" in last(bot, MEMBER_ID)
     await bot.say(SENTENCE * 2)
     panel = bot.last_message(MEMBER_ID)
     total = S * 3 + 4
-    assert f"已写 {total} 字" in panel["text"] and "字数已够" in panel["text"]
+    assert f"已写 {total} 字" in panel["text"] and "字数已达要求" in panel["text"]
     await press(bot, "提交", user=bot.member, message=panel)
     assert "已提交" in last(bot, MEMBER_ID)
     r = await the_reflection(bot)
@@ -104,7 +104,7 @@ async def test_write_review_return_resubmit_excellent_showcase(bot):
     assert (await the_reflection(bot)).state == ReflectionState.submitted
     await bot.say("请结合本支部工作实际，补充具体措施。", user=bot.admin, reply_to=prompt)
     assert "已退回修改" in bot.fake.sent_messages(ADMIN_ID)[-2]["text"]
-    assert "待点评的心得都处理完了" in last(bot, ADMIN_ID)
+    assert "待点评的心得已全部处理" in last(bot, ADMIN_ID)
     note = await bot.fake.wait_for_message(MEMBER_ID, "需要修改")
     assert "补充具体措施" in note["text"] and "李书记" in note["text"]
     async with bot.db() as s:
@@ -148,7 +148,7 @@ async def test_write_review_return_resubmit_excellent_showcase(bot):
     await bot.press(find_button(ask, "署名展示"), user=bot.member, chat_id=MEMBER_ID, message=ask)
     assert "不需要您确认展示" in bot.last_answer()
     await bot.press(find_button(note, "修改"), user=bot.member, chat_id=MEMBER_ID, message=note)
-    assert "已经点评过，不能再修改" in bot.last_answer()
+    assert "已点评，不能再修改" in bot.last_answer()
     assert await quiet_state(bot) == before
 
 
@@ -249,7 +249,7 @@ async def test_a_draft_survives_a_restart(bot):
     await bot.say(SENTENCE)
     assert f"已写 {S * 3} 字" in last(bot, MEMBER_ID)
     await bot.say("/reflect")
-    assert "还没提交的心得草稿" in last(bot, MEMBER_ID)
+    assert "未提交的心得草稿" in last(bot, MEMBER_ID)
     await press(bot, "提交", user=bot.member)
     r = await the_reflection(bot)
     assert (r.state, r.chars) == (ReflectionState.submitted, S * 3)
@@ -341,9 +341,9 @@ async def test_bad_inputs_get_clear_answers_and_write_nothing(bot):
     assert "文件太大（25.0 MB），最大 20 MB" in last(bot, MEMBER_ID)
     await bot.say(None, sticker={"file_id": "STK", "file_unique_id": "USTK", "type": "regular", "width": 512,
                                  "height": 512, "is_animated": False, "is_video": False})
-    assert "这种消息我收不了" in last(bot, MEMBER_ID)
+    assert "无法接收此类消息" in last(bot, MEMBER_ID)
     await bot.say(None, voice={"file_id": "V", "file_unique_id": "UV", "duration": 3})
-    assert "这种消息我收不了" in last(bot, MEMBER_ID)
+    assert "无法接收此类消息" in last(bot, MEMBER_ID)
     assert await quiet_state(bot) == before
 
     # Too long: the part that would pass 10,000 characters is refused, with the count and the limit.
@@ -419,7 +419,7 @@ async def test_the_chooser_offers_registered_providers(bot, monkeypatch):
     async with bot.db() as s:
         unit = await s.scalar(select(Unit))
     await bot.press(bot.app.bot_data.codec.encode("rf.s", "hw", 43, unit.id), user=bot.member, chat_id=MEMBER_ID)
-    assert "这个主题现在不能写了" in bot.last_answer()
+    assert "该主题目前无法撰写" in bot.last_answer()
     assert await quiet_state(bot) == before
 
 
@@ -427,7 +427,7 @@ async def test_reflect_in_a_group_points_to_private_chat(bot):
     await unit_with_member(bot)
     await bot.say("/reflect", chat_id=GROUP_ID)
     msg = bot.last_message(GROUP_ID)
-    assert "请在私聊里写" in msg["text"] and any("t.me/" in (d or "") for _, d in buttons(msg))
+    assert "请在私聊中撰写" in msg["text"] and any("t.me/" in (d or "") for _, d in buttons(msg))
     assert await bot.count(Reflection) == 0
 
 

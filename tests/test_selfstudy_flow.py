@@ -104,10 +104,10 @@ async def test_a_week_of_a_unit(bot, clock):
     # Thursday 19:00: a nudge only to those behind (王同志 30/60, the secretary 0/60), not to 赵敏.
     clock.set(THURSDAY_19)
     await deliver(bot)
-    nudge = [t for t in bot.texts(bot.member["id"]) if "还差" in t]
+    nudge = [t for t in bot.texts(bot.member["id"]) if "尚差" in t]
     assert len(nudge) == 1 and "已自学 30 分钟，目标 1 小时，还差 30 分钟" in nudge[0]
-    assert [t for t in bot.texts(bot.admin["id"]) if "还差" in t]
-    assert not [t for t in bot.texts(third["id"]) if "还差" in t]
+    assert [t for t in bot.texts(bot.admin["id"]) if "尚差" in t]
+    assert not [t for t in bot.texts(third["id"]) if "尚差" in t]
 
     # Sunday 20:00: the summary in the group; no names without the unit's consent.
     clock.set(SUNDAY_20)
@@ -136,7 +136,7 @@ async def test_bad_inputs_are_answered_and_write_nothing(bot, clock):
     before = await bot.snapshot()
     cases = [
         ("/study abc", "无法识别时长“abc”"), ("/study -5", "不能为负数"), ("/study 9999", "单次最多记录 12 小时"),
-        ("/study 30 2026-12-25 预习", "不能记录将来的日期"), ("/study 30 2026-02-30", "日期“2026-02-30”不存在"),
+        ("/study 30 2026-12-25 预习", "不能记录将来日期"), ("/study 30 2026-02-30", "日期“2026-02-30”不存在"),
         ("/study 12小时", "超过每天 12 小时的上限，最多还能记 690 分钟"),
         ("/away 12-07 12-01 出差", "结束日期"), ("/plan 后天", "无法识别“后天”"),
     ]
@@ -152,12 +152,12 @@ async def test_bad_inputs_are_answered_and_write_nothing(bot, clock):
     await bot.say("/plan set 60", user=bot.admin, chat_id=GROUP_ID)
     assert "没有学习内容" in bot.last_text(GROUP_ID)
     await bot.say("/hours -30", user=bot.admin, chat_id=GROUP_ID, reply_to=reply_to(bot.member))
-    assert "必须写原因" in bot.last_text(GROUP_ID)
+    assert "须写明原因" in bot.last_text(GROUP_ID)
     await bot.say("/hours -60 记错了", user=bot.admin, chat_id=GROUP_ID, reply_to=reply_to(bot.member))
     assert "会小于 0" in bot.last_text(GROUP_ID)
     codec = bot.app.bot_data.codec
     await bot.press(codec.encode("ss.d", 99999), user=bot.member)
-    assert "找不到这项学习内容" in bot.fake.calls("answerCallbackQuery")[-1].params["text"]
+    assert "未找到该学习内容" in bot.fake.calls("answerCallbackQuery")[-1].params["text"]
     await bot.press(codec.encode("ss.u", 1), user=bot.admin)  # someone else's entry
     assert "不是您的记录" in bot.fake.calls("answerCallbackQuery")[-1].params["text"]
     sent = len(bot.fake.sent_messages(GROUP_ID))
@@ -223,7 +223,7 @@ async def test_undo_corrections_and_training(bot, clock):
     await bot.press(find_button(logged, "撤销"), user=bot.member, chat_id=bot.member["id"], message=logged)
     assert "已撤销" in bot.current(bot.member["id"], logged["message_id"])["text"]
     await bot.say("/study undo", user=bot.member)
-    assert "没有可以撤销的记录" in bot.last_text(bot.member["id"])
+    assert "没有可撤销的记录" in bot.last_text(bot.member["id"])
     assert await bot.count(ss.StudyEntry) == 0
 
     await bot.say("/study 60", user=bot.member)
@@ -332,7 +332,7 @@ async def test_settings_panel_changes_the_schedule(bot, clock):
     assert [t for t in bot.texts(GROUP_ID) if "本周自学提醒" in t]
     clock.set(THURSDAY_19)
     await deliver(bot)
-    assert not [t for t in bot.texts(bot.admin["id"]) if "还差" in t]  # the nudge is off
+    assert not [t for t in bot.texts(bot.admin["id"]) if "尚差" in t]  # the nudge is off
     clock.set(SUNDAY_20)
     await deliver(bot)
     assert "1. 王同志 — 2 小时" in bot.last_text(GROUP_ID)  # the unit consented to names

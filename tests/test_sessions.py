@@ -100,7 +100,7 @@ async def test_one_line_form_announces_and_members_check_in(bot, clock):
     announcement = await schedule(bot)
     text = announcement["text"]
     assert "主题党日" in text and "学习贯彻四中全会精神" in text and "三楼会议室" in text
-    assert "11月24日（周二）15:00–16:30" in text and "签到：14:30–15:30（15:05 后算迟到）" in text
+    assert "11月24日（周二）15:00–16:30" in text and "签到：14:30–15:30（15:05 后签到记为迟到）" in text
     labels = [label for label, _ in buttons(announcement)]
     assert labels == ["✅ 签到", "📝 请假", "🗂 管理（管理员）"]
     ses = await one_session(bot)
@@ -132,9 +132,9 @@ async def test_check_in_outside_the_window_and_for_a_cancelled_session(bot, cloc
     other = await setup_unit(bot)
     announcement = await schedule(bot)
     await bot.say("/checkin", user=bot.member, chat_id=GROUP_ID)
-    assert "还没开始签到。签到时间：11-24 14:30–15:30" in bot.last_text(GROUP_ID)
+    assert "尚未开始签到。签到时间：11-24 14:30–15:30" in bot.last_text(GROUP_ID)
     await bot.press(find_button(announcement, "签到"), user=bot.member, message=announcement)
-    assert "还没开始签到" in answers(bot)[-1]
+    assert "尚未开始签到" in answers(bot)[-1]
 
     await bot.say("/session cancel 1 改期", user=bot.admin, chat_id=GROUP_ID)
     assert "已取消 #1" in bot.last_text(GROUP_ID)
@@ -164,14 +164,14 @@ async def test_bad_scheduling_inputs_write_nothing(bot):
     await setup_unit(bot, started=False)
     before = await bot.snapshot()
     cases = [
-        ("/session 2026-11-20 15:00 主题党日 学习", "已经过去了"),
+        ("/session 2026-11-20 15:00 主题党日 学习", "已过（"),
         ("/session 2026-02-30 15:00 主题党日 学习", "无法识别日期“2026-02-30”"),
         ("/session 明天 15:00-14:00 主题党日 学习", "结束时间 14:00 不晚于开始时间 15:00"),
         ("/session 明天 15:00 茶话会 学习", "无法识别活动类型“茶话会”"),
         ("/session 明天 15:00 主题党日 " + "长" * 201, "主题过长（201 字）"),
         ("/session edit 99", "没有编号为 #99"),
         ("/session edit x", "“x”不是活动编号"),
-        ("/session window 30 0", "签到时间设置不对"),
+        ("/session window 30 0", "签到时间设置有误"),
         ("/session window", "用法"),
     ]
     for text, expected in cases:
@@ -218,7 +218,7 @@ async def test_leave_by_word_command_and_button_then_admin_decides(bot, clock):
     other = await setup_unit(bot)
     announcement = await schedule(bot)
     await bot.say("请假 出差在外", user=bot.member, chat_id=GROUP_ID)
-    assert "已为“学习贯彻四中全会精神”" in bot.last_text(GROUP_ID) and "等待管理员审批" in bot.last_text(GROUP_ID)
+    assert "已提交“学习贯彻四中全会精神”" in bot.last_text(GROUP_ID) and "等待管理员审批" in bot.last_text(GROUP_ID)
     await bot.say("/leave", user=other, chat_id=GROUP_ID)
     assert "请假需要说明原因" in bot.last_text(GROUP_ID)
     # The button asks for the reason with a reply prompt; the reply is the reason.
@@ -288,7 +288,7 @@ async def test_proxy_then_close_then_makeup_checkin_and_makeup_study(bot, clock)
     assert set(items) == {found["张三"].person_id, found["李书记"].person_id}
     assert all(m.due_at == ses.closes_at + timedelta(days=7) for m in items.values())
     # 张三 and the admin never started the bot: they are mentioned in the group instead.
-    await bot.fake.wait_for_message(GROUP_ID, "需要补学")
+    await bot.fake.wait_for_message(GROUP_ID, "须补学")
     await roll_shows(bot, announcement, "已结束", "缺席 2")
 
     # A make-up check-in (补签) for the admin: recorded, and his 补学 is waived.
@@ -310,7 +310,7 @@ async def test_proxy_then_close_then_makeup_checkin_and_makeup_study(bot, clock)
     await bot.say("/makeup", user=other)
     assert f"#{item_id}" in bot.last_text(other["id"]) and "截止" in bot.last_text(other["id"])
     await bot.say(f"/makeup {item_id} 太短", user=other)
-    assert "补学内容太短" in bot.last_text(other["id"])
+    assert "补学内容过短" in bot.last_text(other["id"])
     await bot.say(f"/makeup {item_id}", user=other)
     assert "请在编号后写上补学内容" in bot.last_text(other["id"])
     await bot.say("/makeup 学习了全会公报全文，体会是要把学习成果转化为工作实效。", user=other)
@@ -341,13 +341,13 @@ async def test_reminders_fire_from_the_real_scheduler(bot, clock):
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{await bot.outbox_summary()}") from None
 
-    await at(TOMORROW_15 - timedelta(hours=24), GROUP_ID, "明天有学习活动")
+    await at(TOMORROW_15 - timedelta(hours=24), GROUP_ID, "定于")
     h1 = await at(TOMORROW_15 - timedelta(hours=1), GROUP_ID, "1 小时后开始")
     assert [label for label, _ in buttons(h1)] == ["📝 请假"]
     opened = await at(TOMORROW_15 - timedelta(minutes=30), GROUP_ID, "开始签到")
     assert [label for label, _ in buttons(opened)] == ["✅ 签到", "📝 请假"]
     await bot.say("签到", user=other, chat_id=GROUP_ID)
-    nudge = await at(TOMORROW_15 + timedelta(minutes=10), bot.member["id"], "还没有签到或请假")
+    nudge = await at(TOMORROW_15 + timedelta(minutes=10), bot.member["id"], "尚未签到或请假")
     # Only who has not responded: 王同志 privately, the admin (never started the bot) in the group; not 张三.
     await bot.fake.wait_for_message(GROUP_ID, "李书记 “学习贯彻四中全会精神”已开始", since=sent)
     assert not any("张三" in m["text"] and "已开始" in m["text"] for m in bot.fake.sent_messages()[sent:])
@@ -414,14 +414,14 @@ async def test_typed_date_and_time_in_the_dialogue(bot, clock):
     await bot.press(find_button(bot.current(GROUP_ID, card["message_id"]), "其他日期"), user=bot.admin, message=card)
     ask = bot.fake.sent_messages(GROUP_ID)[-1]
     await bot.say("2026-11-20", user=bot.admin, chat_id=GROUP_ID, reply_to=ask)
-    assert "已经过去了" in bot.last_text(GROUP_ID)
+    assert "已过（" in bot.last_text(GROUP_ID)
     await bot.say("下周三", user=bot.admin, chat_id=GROUP_ID, reply_to=ask)
     card = bot.fake.sent_messages(GROUP_ID)[-1]
     assert "12月2日（周三）" in card["text"] and "第 3 步" in card["text"]
     await bot.press(find_button(card, "其他时间"), user=bot.admin, message=card)
     ask = bot.fake.sent_messages(GROUP_ID)[-1]
     await bot.say("16:00-15:00", user=bot.admin, chat_id=GROUP_ID, reply_to=ask)
-    assert "不晚于开始时间" in bot.last_text(GROUP_ID)
+    assert "结束时间应晚于开始时间" in bot.last_text(GROUP_ID)
     await bot.say("下午2点-4点", user=bot.admin, chat_id=GROUP_ID, reply_to=ask)
     prompt = bot.fake.sent_messages(GROUP_ID)[-1]
     assert "时间：14:00（120 分钟）" in prompt["text"] and "输入活动主题" in prompt["text"]

@@ -140,7 +140,7 @@ async def test_bad_report_inputs_write_nothing(bot, clock):
     await bot.say("/report 去年", user=bot.admin, chat_id=COMMITTEE)
     assert "2025年还没有数据" in bot.last_text(COMMITTEE)
     await bot.say("/export 上周", user=bot.admin, chat_id=COMMITTEE)
-    assert "还没有数据" in bot.last_text(COMMITTEE)
+    assert "尚无数据" in bot.last_text(COMMITTEE)
     assert not bot.fake.calls("sendDocument")
     # a forged button for a unit outside this chat's tree
     codec = bot.app.bot_data.codec

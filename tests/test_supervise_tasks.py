@@ -74,7 +74,7 @@ async def test_bad_task_inputs_write_nothing(bot, clock):
         (COMMITTEE, "/tasks set 12月\n12月3日", "只有日期，没有任务内容"),
         (COMMITTEE, "/tasks 5月", "2026年5月还没有任务清单"),
         (COMMITTEE, "/tasks done 1", "找不到下达给本单位的第 1 号任务"),  # the issuer does not report
-        (GROUP_ID, "/tasks set 12月\n开会", "还没有下级单位"),
+        (GROUP_ID, "/tasks set 12月\n开会", "尚无下级单位"),
         (GROUP_ID, "/tasks done", "请写明第几项"),
         (GROUP_ID, "/tasks done 99 好", "找不到下达给本单位的第 99 号任务"),
         (GROUP_ID, "/tasks done 1 #77", "没有编号为 #77 的学习活动"),

@@ -124,7 +124,7 @@ async def test_join_command_and_deep_link(bot):
     assert "加入链接无效" in bot.last_text(4001)
     assert await bot.count(Membership, Membership.unit_id == unit.id) == 3
     await bot.say("/join", user=newcomer)
-    assert "请在单位的群里发送 /join" in bot.last_text(4001)
+    assert "请在所在单位的群里发送 /join" in bot.last_text(4001)
 
 
 async def test_join_in_unbound_group(bot):

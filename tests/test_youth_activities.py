@@ -175,7 +175,7 @@ async def test_one_line_activity_asks_in_the_group_and_record_attaches(bot, cloc
     assert "“学习党史”不是其中之一" in refused and "交流研讨、调研参观" in refused and "读书会" in refused
     assert "例：" in refused and "/session 明天 15:00 青年理论学习小组活动 读书会" in refused
     await g.say("/session 今天 09:05 青年小组", bot.admin)
-    assert "不是其中之一" in bot.last_text(g.chat)
+    assert "不在其中" in bot.last_text(g.chat)
     assert without(await bot.snapshot()) == without(before)
 
     await g.say("/session 今天 09:05 青年理论学习小组活动 知识竞赛 党史知识竞赛 @三楼", bot.admin)

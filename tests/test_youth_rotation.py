@@ -71,7 +71,7 @@ async def test_rotation_by_mentions_and_its_bad_input(bot):
         ("/rotation @passerby", "找不到成员“@passerby”"),
         ("/rotation 每年", "看不懂“每年”"),
         ("/rotation 25:00", "看不懂“25:00”"),
-        ("/rotation @zhangqing 停止", "看不懂"),
+        ("/rotation @zhangqing 停止", "无法识别"),
     ]:
         await g.command(text, bot.admin)
         assert expected in bot.last_text(g.chat), (text, bot.last_text(g.chat))
