@@ -109,14 +109,14 @@ async def test_one_item_through_the_whole_loop(bot):
     await bot.start()
     await bot.planned()
     await idle(bot)
-    reminders = with_text(bot, GROUP_ID, "发布）请在 11月26日 前完成会前自学")
+    reminders = with_text(bot, GROUP_ID, "发布）请于 11月26日 前完成会前自学")
     assert len(reminders) == 1 and "张三" in reminders[0] and "王同志" not in reminders[0]
     assert not with_text(bot, MEMBER_ID, "前完成会前自学")
     await bot.stop()
     await bot.start()
     await bot.planned()
     await idle(bot)
-    assert len(with_text(bot, GROUP_ID, "发布）请在 11月26日 前完成会前自学")) == 1
+    assert len(with_text(bot, GROUP_ID, "发布）请于 11月26日 前完成会前自学")) == 1
 
     # 会上领学: a 支委会 scheduled without an item warns the admins, who attach the item from the warning.
     await bot.say("/session 明天 15:00 支委会 研究部署学习贯彻工作", user=bot.admin, chat_id=GROUP_ID)
@@ -125,7 +125,7 @@ async def test_one_item_through_the_whole_loop(bot):
     await tick(bot, local(25, 9, 10))
     warning = await bot.fake.wait_for_message(GROUP_ID, "尚未列入第一议题")
     await bot.press(find_button(warning, "#1"), user=bot.admin, message=warning)
-    assert "已把第一议题 #1" in bot.last_text(GROUP_ID)
+    assert "已将第一议题 #1" in bot.last_text(GROUP_ID)
     assert await bot.count(AgendaSession) == 1
 
     async def item_first():

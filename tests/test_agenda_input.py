@@ -246,6 +246,6 @@ async def test_items_reach_sessions_from_the_item_view_and_only_this_units(bot):
     assert "按钮已失效" in bot.last_answer()
     assert _without_people(await bot.snapshot()) == before
     await bot.press(find_button(menu, "研讨"), user=bot.admin, chat_id=COMMITTEE, message=menu)
-    assert "已把第一议题 #1" in bot.last_text(COMMITTEE)
+    assert "已将第一议题 #1" in bot.last_text(COMMITTEE)
     await bot.press(find_button(menu, "研讨"), user=bot.admin, chat_id=COMMITTEE, message=menu)
     assert "已在学习活动" in bot.last_text(COMMITTEE)

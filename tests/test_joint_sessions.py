@@ -139,7 +139,7 @@ async def test_joint_session_across_two_groups(bot, clock):
     assert not any("须补学" in m and "孙同志" in m for m in group_texts(bot, GROUP_ID))
     assert any("须补学" in m and "李书记" in m for m in group_texts(bot, GROUP_ID))
     for chat_id, message in ((GROUP_ID, host_announcement), (PARTNER_GROUP, partner_announcement)):
-        await shows(bot, chat_id, message, "已结束", "缺席 2")
+        await shows(bot, chat_id, message, "签到结束", "缺席 2 人")
 
 
 async def test_reminders_and_close_reach_every_group_from_the_real_scheduler(bot, clock):
@@ -259,7 +259,7 @@ async def test_bad_invites_partner_leave_and_host_only_cancel(bot, clock):
     for chat_id in (GROUP_ID, PARTNER_GROUP):
         notice = await bot.fake.wait_for_message(chat_id, "活动取消")
         assert "改期" in notice["text"]
-    await shows(bot, PARTNER_GROUP, announcement, "本次活动已取消（改期）")
+    await shows(bot, PARTNER_GROUP, announcement, "本次活动已取消（原因：改期）")
     assert bot.current(PARTNER_GROUP, announcement["message_id"]).get("reply_markup") is None
     clock.set(TOMORROW_15)
     await bot.press(codec.encode("ses.in", 1), user=people["qian"], chat_id=PARTNER_GROUP)

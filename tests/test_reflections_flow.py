@@ -275,7 +275,7 @@ async def test_privacy_only_the_author_and_the_unit_chain_see_a_reflection(bot):
     for data in (codec.encode("rf.pv", r.id), codec.encode("rf.ed", r.id), codec.encode("rf.v", r.id),
                  codec.encode("sc", r.id, "named")):
         await bot.press(data, user=stranger, chat_id=3001)
-        assert "找不到这篇心得" in bot.last_answer(), data
+        assert "未找到该心得" in bot.last_answer(), data
     for data in (codec.encode("rv.full", r.id), codec.encode("rv.ok", r.id, 0), codec.encode("rv.ex", r.id, 0)):
         await bot.press(data, user=stranger, chat_id=3001)
         assert "不在您管理的单位里" in bot.last_answer(), data
@@ -330,7 +330,7 @@ async def test_bad_inputs_get_clear_answers_and_write_nothing(bot):
 
     # Too short to submit: the count and the limit.
     await bot.press(find_button(panel, "提交"), user=bot.member, chat_id=MEMBER_ID, message=panel)
-    assert f"现在 {S} 字，本单位要求最少 100 字，还差 {100 - S} 字" in bot.last_answer()
+    assert f"目前 {S} 字，本单位要求不少于 100 字，尚差 {100 - S} 字" in bot.last_answer()
     # Files: unsupported types, too big, and media that cannot be a reflection.
     exe = bot.fake.add_document(b"MZ", "setup.exe", "application/x-msdownload")
     await bot.say(None, document=exe)

@@ -87,7 +87,7 @@ async def test_a_week_of_a_unit(bot, clock):
     await deliver(bot)
     group = [m for m in bot.fake.sent_messages(GROUP_ID) if "本周自学提醒" in (m.get("text") or "")]
     assert len(group) == 1 and "《党章》第一章" in group[0]["text"] and "1 小时" in group[0]["text"]
-    private = [m for m in bot.fake.sent_messages(bot.member["id"]) if "本周（2026-W48）的自学" in (m.get("text") or "")]
+    private = [m for m in bot.fake.sent_messages(bot.member["id"]) if "本周（2026-W48）自学" in (m.get("text") or "")]
     assert len(private) == 1 and "您本周的目标：1 小时" in private[0]["text"]
     await bot.press(find_button(private[0], "已学第1项"), user=bot.member, chat_id=bot.member["id"], message=private[0])
     assert "已标记第 1 项" in bot.fake.calls("answerCallbackQuery")[-1].params["text"]
@@ -105,7 +105,7 @@ async def test_a_week_of_a_unit(bot, clock):
     clock.set(THURSDAY_19)
     await deliver(bot)
     nudge = [t for t in bot.texts(bot.member["id"]) if "尚差" in t]
-    assert len(nudge) == 1 and "已自学 30 分钟，目标 1 小时，还差 30 分钟" in nudge[0]
+    assert len(nudge) == 1 and "已自学 30 分钟，目标 1 小时，尚差 30 分钟" in nudge[0]
     assert [t for t in bot.texts(bot.admin["id"]) if "尚差" in t]
     assert not [t for t in bot.texts(third["id"]) if "尚差" in t]
 
@@ -287,7 +287,7 @@ async def test_reading_list_by_rank(bot, clock):
 async def test_away_pauses_reminders(bot, clock):
     await unit_with_members(bot)
     await bot.say("/away 11-23 11-29 出差", user=bot.member)
-    assert "已登记 11月23日—11月29日 请假（出差）" in bot.last_text(bot.member["id"])
+    assert "已登记外出：11月23日—11月29日（出差）" in bot.last_text(bot.member["id"])
     clock.set(MONDAY_9)
     await deliver(bot)
     assert not [t for t in bot.texts(bot.member["id"]) if "本周（2026-W48）" in t]

@@ -148,7 +148,7 @@ async def test_check_in_outside_the_window_and_for_a_cancelled_session(bot, cloc
     async with bot.db() as s:
         ses = await s.scalar(select(StudySession))
     assert (ses.state, ses.cancel_reason) == (SessionState.cancelled, "改期")
-    await roll_shows(bot, announcement, "本次活动已取消（改期）")
+    await roll_shows(bot, announcement, "本次活动已取消（原因：改期）")
     assert bot.current(GROUP_ID, announcement["message_id"]).get("reply_markup") is None
 
     await schedule(bot, "2026-11-24 16:00 党课 讲党史")
@@ -166,7 +166,7 @@ async def test_bad_scheduling_inputs_write_nothing(bot):
     cases = [
         ("/session 2026-11-20 15:00 主题党日 学习", "已过（"),
         ("/session 2026-02-30 15:00 主题党日 学习", "无法识别日期“2026-02-30”"),
-        ("/session 明天 15:00-14:00 主题党日 学习", "结束时间 14:00 不晚于开始时间 15:00"),
+        ("/session 明天 15:00-14:00 主题党日 学习", "结束时间应晚于开始时间（现为 15:00–14:00）"),
         ("/session 明天 15:00 茶话会 学习", "无法识别活动类型“茶话会”"),
         ("/session 明天 15:00 主题党日 " + "长" * 201, "主题过长（201 字）"),
         ("/session edit 99", "没有编号为 #99"),
@@ -289,7 +289,7 @@ async def test_proxy_then_close_then_makeup_checkin_and_makeup_study(bot, clock)
     assert all(m.due_at == ses.closes_at + timedelta(days=7) for m in items.values())
     # 张三 and the admin never started the bot: they are mentioned in the group instead.
     await bot.fake.wait_for_message(GROUP_ID, "须补学")
-    await roll_shows(bot, announcement, "已结束", "缺席 2")
+    await roll_shows(bot, announcement, "签到结束", "缺席 2 人")
 
     # A make-up check-in (补签) for the admin: recorded, and his 补学 is waived.
     await bot.press(find_button(panel, "刷新"), user=bot.admin, message=panel)
@@ -531,7 +531,7 @@ async def test_makeup_reminders_and_an_admin_confirms(bot, clock):
     await bot.press(find_button(announcement, "管理"), user=bot.admin, message=announcement)
     panel = bot.fake.sent_messages(GROUP_ID)[-1]
     await bot.press(find_button(panel, "驳回 张三"), user=bot.admin, message=panel)
-    await bot.fake.wait_for_message(GROUP_ID, "需要补学：张三")
+    await bot.fake.wait_for_message(GROUP_ID, "须补学：张三")
     async with bot.db() as s:
         items = dict((await s.execute(select(Person.first_name, Makeup).join(Makeup, Makeup.person_id == Person.id))).all())
     assert items["张三"].reason == Status.leave_rejected and items["王同志"].reason == Status.absent

@@ -96,7 +96,7 @@ async def test_quarter_bulletin_orders_makeup_without_a_session(bot, clock):
     assert "第一党支部群要求您补学" in notice["text"]
     admin_notice = await bot.fake.wait_for_message(ADMIN_ID, f"补学通知 #{mine['李书记'].id}")
     assert "机关党委群要求您补学" in admin_notice["text"]
-    group_notice = await bot.fake.wait_for_message(GROUP_ID, "需要补学（2026年第4季度学时未达标")
+    group_notice = await bot.fake.wait_for_message(GROUP_ID, "须补学（2026年第4季度学时未达标")
     assert "张三" in group_notice["text"]
 
     # /makeup lists it by its title; handing it in completes it.

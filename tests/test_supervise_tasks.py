@@ -72,7 +72,7 @@ async def test_bad_task_inputs_write_nothing(bot, clock):
         (COMMITTEE, "/tasks set 12月", "没有任务内容"),
         (COMMITTEE, "/tasks set 12月\n11月3日 开会", "不在 2026-12 月内"),
         (COMMITTEE, "/tasks set 12月\n12月3日", "只有日期，没有任务内容"),
-        (COMMITTEE, "/tasks 5月", "2026年5月还没有任务清单"),
+        (COMMITTEE, "/tasks 5月", "2026年5月尚无任务清单"),
         (COMMITTEE, "/tasks done 1", "找不到下达给本单位的第 1 号任务"),  # the issuer does not report
         (GROUP_ID, "/tasks set 12月\n开会", "尚无下级单位"),
         (GROUP_ID, "/tasks done", "请写明第几项"),
@@ -102,7 +102,7 @@ async def test_half_year_check_sheet(bot, clock):
     await bot.say("/export check 上月", user=bot.admin, chat_id=COMMITTEE)
     assert "半年检查按半年统计" in bot.last_text(COMMITTEE)
     await bot.say("/export check 上半年", user=bot.admin, chat_id=COMMITTEE)
-    assert "2026年上半年还没有数据" in bot.last_text(COMMITTEE)
+    assert "2026年上半年尚无数据" in bot.last_text(COMMITTEE)
     await bot.say("/export check", user=bot.admin, chat_id=COMMITTEE)
     call = bot.fake.calls("sendDocument")[-1]
     assert "2026年下半年检查表（2 个单位）" in call.params["caption"]

@@ -102,7 +102,7 @@ async def test_activity_through_the_dialogue_closes_and_its_record_counts(bot, c
     sent = len(bot.fake.sent_messages())
     clock.set(beijing(9, 35, 1))
     ask = await bot.fake.wait_for_message(zhang, "请写这次活动的记录", since=sent)
-    assert "青年理论学习小组活动·读书会《共读《习近平谈治国理政》第四卷》" in ask["text"]
+    assert "青年理论学习小组活动·读书会“共读《习近平谈治国理政》第四卷”" in ask["text"]
     assert "出席 2/" in ask["text"] and "2026-11" in ask["text"]
     summary = await bot.fake.wait_for_message(g.chat, "签到结束", since=sent)
     assert "青年理论学习小组活动·读书会" in summary["text"]
@@ -118,7 +118,7 @@ async def test_activity_through_the_dialogue_closes_and_its_record_counts(bot, c
     ack = bot.fake.sent_messages(zhang)[-1]
     await bot.press(find_button(ack, "完成"), user=g.zhang, chat_id=zhang, message=ack)
     done = bot.current(zhang, ack["message_id"])["text"]
-    assert "已提交青年理论学习小组活动 青年理论学习小组活动·读书会《共读" in done
+    assert "已提交青年理论学习小组活动 青年理论学习小组活动·读书会“共读" in done
     notice = await bot.fake.wait_for_message(g.chat, "提交了活动")
     assert "共读第四卷第一专题" in notice["text"]
     [rec] = await records(bot)
@@ -131,7 +131,7 @@ async def test_activity_through_the_dialogue_closes_and_its_record_counts(bot, c
 
     # /sessions shows the form.
     await g.say("/sessions", bot.admin)
-    assert "青年理论学习小组活动·读书会《共读" in bot.last_text(g.chat)
+    assert "青年理论学习小组活动·读书会“共读" in bot.last_text(g.chat)
 
     # 王同志 hands in a reflection; the evaluation counts the activity, its attendance and the reflection.
     await bot.say("/reflect", user=bot.member)
@@ -151,7 +151,7 @@ async def test_activity_through_the_dialogue_closes_and_its_record_counts(bot, c
     listing = bot.fake.sent_messages(COMMITTEE)[-1]
     card = await g.press(listing, "青年理论学习小组", bot.admin, chat_id=COMMITTEE)
     assert "小组活动：1 场（已写记录 1 场）" in card["text"] and "活动参加：2/" in card["text"]
-    assert "青年理论学习小组活动·读书会《共读" in card["text"] and "张青：共读第四卷" in card["text"]
+    assert "青年理论学习小组活动·读书会“共读" in card["text"] and "张青：共读第四卷" in card["text"]
     await g.press(card, "良好", bot.admin, chat_id=COMMITTEE)
     async with bot.db() as s:
         ev = await s.scalar(select(Evaluation))
@@ -172,7 +172,7 @@ async def test_one_line_activity_asks_in_the_group_and_record_attaches(bot, cloc
     before = await bot.snapshot()
     await g.say("/session 今天 09:05 青年理论学习小组活动 学习党史 @三楼", bot.admin)
     refused = bot.last_text(g.chat)
-    assert "“学习党史”不是其中之一" in refused and "交流研讨、调研参观" in refused and "读书会" in refused
+    assert "“学习党史”不在其中" in refused and "交流研讨、调研参观" in refused and "读书会" in refused
     assert "例：" in refused and "/session 明天 15:00 青年理论学习小组活动 读书会" in refused
     await g.say("/session 今天 09:05 青年小组", bot.admin)
     assert "不在其中" in bot.last_text(g.chat)

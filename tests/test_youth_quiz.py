@@ -219,7 +219,7 @@ async def test_one_line_questions_and_who_may_load_them(bot):
         ("/quiz add 题目 | 甲 | 乙 | 3", "正确选项序号 3 超出范围（共 2 个选项）"),
         ("/quiz add 题目 | 甲 | | 1", "第 2 个选项是空的"),
         ("/quiz add 题目 | 甲 | 乙 | 第一个", "正确选项序号应是数字"),
-        ("/quiz add " + "长" * 300 + " | 甲 | 乙 | 1", "题目太长（300 字），最多 280 字"),
+        ("/quiz add " + "长" * 300 + " | 甲 | 乙 | 1", "题目过长（300 字），不得超过 280 字"),
         ("/quiz frobnicate", "不认识“frobnicate”"),
         ("/quiz del 1", "还没有当前题库"),
     ]:

@@ -67,7 +67,7 @@ async def test_records_in_the_group_and_who_may_write_them(bot):
     await bot.say("/record", user=g.liu)
     assert "不是任何青年小组的轮值小组长或管理员" in bot.last_text(g.liu["id"])
     await g.say("/record " + "长" * 2001, g.zhang)
-    assert "记录太长（2001 字），最多 2000 字" in bot.last_text(g.chat)
+    assert "记录过长（2001 字），不得超过 2000 字" in bot.last_text(g.chat)
     assert without(await bot.snapshot()) == without(before)
     # The leader of the period just ended may still write it up during the first week of the next.
     bot.clock.advance(days=10)
@@ -120,7 +120,7 @@ async def test_committee_rates_a_group_and_shows_an_excellent_case(bot):
     await bot.press(find_button(ask, "同意"), user=g.zhang, chat_id=g.chat, message=ask)
     assert "已发送到机关党委群" in bot.current(g.chat, ask["message_id"])["text"]
     case = await bot.fake.wait_for_message(COMMITTEE, "优秀案例")
-    assert "青年理论学习小组》2026-11" in case["text"] and "赴红色教育基地调研参观" in case["text"]
+    assert "青年理论学习小组2026-11" in case["text"] and "赴红色教育基地调研参观" in case["text"]
     await bot.until(lambda: bot.fake.calls("sendPhoto"), what="the case's photo")
     shown = bot.fake.calls("sendPhoto")[-1].params
     assert shown["chat_id"] == COMMITTEE and shown["photo"] == photo["photo"][-1]["file_id"]
