@@ -160,7 +160,7 @@ async def test_one_item_through_the_whole_loop(bot):
 
     # Reminders on the due day only to those who have not written.
     await tick(bot, local(29, 9, 1))
-    late = with_text(bot, GROUP_ID, "会后心得今天（11月29日）截止")
+    late = with_text(bot, GROUP_ID, "会后心得体会今天（11月29日）截止")
     assert len(late) == 1 and "张三" in late[0] and "王同志" not in late[0]
     assert not with_text(bot, MEMBER_ID, "会后心得体会今天")
 

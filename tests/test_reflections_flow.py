@@ -334,7 +334,7 @@ async def test_bad_inputs_get_clear_answers_and_write_nothing(bot):
     # Files: unsupported types, too big, and media that cannot be a reflection.
     exe = bot.fake.add_document(b"MZ", "setup.exe", "application/x-msdownload")
     await bot.say(None, document=exe)
-    assert "不支持这种文件（setup.exe）" in last(bot, MEMBER_ID)
+    assert "不支持该类文件（setup.exe）" in last(bot, MEMBER_ID)
     big = {"file_id": "BIG", "file_unique_id": "UBIG", "file_size": 25 * 1024 * 1024, "file_name": "笔记.pdf",
            "mime_type": "application/pdf"}
     await bot.say(None, document=big)

@@ -125,7 +125,7 @@ async def test_a_week_of_a_unit(bot, clock):
     week = await minutes_in_db(bot, bot.member["id"], date(2026, 11, 23), date(2026, 11, 29))
     year = await minutes_in_db(bot, bot.member["id"], date(2026, 1, 1), date(2026, 12, 31))
     assert f"本周 {week} 分钟 / 1 小时" in me and f"今年 {year} 分钟 / 32 小时" in me
-    assert "本月 30 分钟 / 2 小时 40 分钟" in me and "连续达标 0 周" in me
+    assert "本月 30 分钟 / 2 小时 40 分钟" in me and "连续 0 周达到每周目标" in me
     assert "必读：已完成 1/1 项" in me
 
 
@@ -294,7 +294,7 @@ async def test_away_pauses_reminders(bot, clock):
     assert [t for t in bot.texts(bot.admin["id"]) if "本周（2026-W48）" in t]
     clock.set(SUNDAY_20)
     await deliver(bot)
-    assert "0/2 人达到本周目标" in bot.last_text(GROUP_ID) and "请假 1 人" in bot.last_text(GROUP_ID)
+    assert "0/2 人达到本周目标" in bot.last_text(GROUP_ID) and "外出 1 人" in bot.last_text(GROUP_ID)
     await bot.say("/away", user=bot.member)
     listing = bot.fake.sent_messages(bot.member["id"])[-1]
     await bot.press(find_button(listing, "取消"), user=bot.member, chat_id=bot.member["id"], message=listing)

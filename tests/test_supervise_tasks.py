@@ -73,10 +73,10 @@ async def test_bad_task_inputs_write_nothing(bot, clock):
         (COMMITTEE, "/tasks set 12月\n11月3日 开会", "不在 2026-12 月内"),
         (COMMITTEE, "/tasks set 12月\n12月3日", "只有日期，没有任务内容"),
         (COMMITTEE, "/tasks 5月", "2026年5月尚无任务清单"),
-        (COMMITTEE, "/tasks done 1", "找不到下达给本单位的第 1 号任务"),  # the issuer does not report
+        (COMMITTEE, "/tasks done 1", "未找到下达给本单位的第 1 号任务"),  # the issuer does not report
         (GROUP_ID, "/tasks set 12月\n开会", "尚无下级单位"),
         (GROUP_ID, "/tasks done", "请写明第几项"),
-        (GROUP_ID, "/tasks done 99 好", "找不到下达给本单位的第 99 号任务"),
+        (GROUP_ID, "/tasks done 99 好", "未找到下达给本单位的第 99 号任务"),
         (GROUP_ID, "/tasks done 1 #77", "没有编号为 #77 的学习活动"),
     ]
     for chat, text, expected in cases:

@@ -220,7 +220,7 @@ async def test_one_line_questions_and_who_may_load_them(bot):
         ("/quiz add 题目 | 甲 | | 1", "第 2 个选项是空的"),
         ("/quiz add 题目 | 甲 | 乙 | 第一个", "正确选项序号应是数字"),
         ("/quiz add " + "长" * 300 + " | 甲 | 乙 | 1", "题目过长（300 字），不得超过 280 字"),
-        ("/quiz frobnicate", "不认识“frobnicate”"),
+        ("/quiz frobnicate", "无法识别“frobnicate”"),
         ("/quiz del 1", "还没有当前题库"),
     ]:
         await g.say(text, bot.admin)
