@@ -196,7 +196,7 @@ async def test_one_item_through_the_whole_loop(bot):
     await bot.say("/agenda 1", user=bot.admin, chat_id=COMMITTEE)
     view = bot.last_text(COMMITTEE)
     assert "机关党委 · 已通知" in view and "第一党支部 · 已通知" in view
-    assert "已学 2/3（67%） · 学习会 1 次 · 心得 1/3 · 措施完成 0/1，逾期 1" in view
+    assert "参学率 67%（已学 2/3） · 学习活动 1 次 · 心得 1/3 · 措施完成 0/1，逾期 1" in view
     assert view.index("机关党委") < view.index("第一党支部")
     await bot.say("/agenda 1", user=bot.admin, chat_id=GROUP_ID)
     view = bot.last_text(GROUP_ID)

@@ -338,7 +338,7 @@ async def test_bad_inputs_get_clear_answers_and_write_nothing(bot):
     big = {"file_id": "BIG", "file_unique_id": "UBIG", "file_size": 25 * 1024 * 1024, "file_name": "笔记.pdf",
            "mime_type": "application/pdf"}
     await bot.say(None, document=big)
-    assert "文件太大（25.0 MB），最大 20 MB" in last(bot, MEMBER_ID)
+    assert "文件过大（25.0 MB），不得超过 20 MB" in last(bot, MEMBER_ID)
     await bot.say(None, sticker={"file_id": "STK", "file_unique_id": "USTK", "type": "regular", "width": 512,
                                  "height": 512, "is_animated": False, "is_video": False})
     assert "无法接收此类消息" in last(bot, MEMBER_ID)

@@ -297,7 +297,7 @@ async def test_away_pauses_reminders(bot, clock):
     assert "0/2 人达到本周目标" in bot.last_text(GROUP_ID) and "外出 1 人" in bot.last_text(GROUP_ID)
     await bot.say("/away", user=bot.member)
     listing = bot.fake.sent_messages(bot.member["id"])[-1]
-    await bot.press(find_button(listing, "取消"), user=bot.member, chat_id=bot.member["id"], message=listing)
+    await bot.press(find_button(listing, "撤销"), user=bot.member, chat_id=bot.member["id"], message=listing)
     assert await bot.count(ss.AwayPeriod) == 0
 
 

@@ -86,7 +86,7 @@ async def test_bad_task_inputs_write_nothing(bot, clock):
     async with bot.db() as s:
         item = await s.scalar(select(TaskItem).join(TaskList).order_by(TaskItem.id))
     await bot.press(codec.encode("sv.td", item.id), user=bot.admin, chat_id=COMMITTEE)
-    assert "找不到" in bot.last_answer()
+    assert "未找到" in bot.last_answer()
     people = lambda snap: {k: v for k, v in snap.items() if k != "people"}  # noqa: E731
     assert people(await bot.snapshot()) == people(before)
 
