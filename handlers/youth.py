@@ -499,7 +499,7 @@ async def _writable_units(ctx: Ctx) -> list[tuple[Unit, Period, StudySession | N
 
 
 def _activity(lang: str, ses: StudySession, unit: Unit) -> str:
-    """An activity as records name it: 青年理论学习小组活动·读书会《…》（11月24日（周二））."""
+    """An activity as records name it: 青年理论学习小组活动·读书会“…”（11月24日（周二））."""
     return t(lang, "record.activity", kind=kind_text(lang, ses), topic=ses.topic,
              day=day_text(lang, ses.starts_at, unit.timezone))
 

@@ -109,23 +109,23 @@ async def test_one_item_through_the_whole_loop(bot):
     await bot.start()
     await bot.planned()
     await idle(bot)
-    reminders = with_text(bot, GROUP_ID, "发布）请在 11月26日 前完成会前自学")
+    reminders = with_text(bot, GROUP_ID, "发布）请于 11月26日 前完成会前自学")
     assert len(reminders) == 1 and "张三" in reminders[0] and "王同志" not in reminders[0]
     assert not with_text(bot, MEMBER_ID, "前完成会前自学")
     await bot.stop()
     await bot.start()
     await bot.planned()
     await idle(bot)
-    assert len(with_text(bot, GROUP_ID, "发布）请在 11月26日 前完成会前自学")) == 1
+    assert len(with_text(bot, GROUP_ID, "发布）请于 11月26日 前完成会前自学")) == 1
 
     # 会上领学: a 支委会 scheduled without an item warns the admins, who attach the item from the warning.
     await bot.say("/session 明天 15:00 支委会 研究部署学习贯彻工作", user=bot.admin, chat_id=GROUP_ID)
     announcement = await bot.fake.wait_for_message(GROUP_ID, "📢")
     assert "第一议题" not in announcement["text"]
     await tick(bot, local(25, 9, 10))
-    warning = await bot.fake.wait_for_message(GROUP_ID, "还没有列第一议题")
+    warning = await bot.fake.wait_for_message(GROUP_ID, "尚未列入第一议题")
     await bot.press(find_button(warning, "#1"), user=bot.admin, message=warning)
-    assert "已把第一议题 #1" in bot.last_text(GROUP_ID)
+    assert "已将第一议题 #1" in bot.last_text(GROUP_ID)
     assert await bot.count(AgendaSession) == 1
 
     async def item_first():
@@ -133,7 +133,7 @@ async def test_one_item_through_the_whole_loop(bot):
         return "第一议题" in text and text.index("第一议题") < text.index("已签到")
     await bot.until(item_first)
     await tick(bot, local(25, 9, 20))
-    assert len(with_text(bot, GROUP_ID, "还没有列第一议题")) == 1  # warned once
+    assert len(with_text(bot, GROUP_ID, "尚未列入第一议题")) == 1  # warned once
 
     # 张三 attends: that counts as studying the item.
     bot.clock.set(local(26, 14, 55))
@@ -160,9 +160,9 @@ async def test_one_item_through_the_whole_loop(bot):
 
     # Reminders on the due day only to those who have not written.
     await tick(bot, local(29, 9, 1))
-    late = with_text(bot, GROUP_ID, "会后心得今天（11月29日）截止")
+    late = with_text(bot, GROUP_ID, "会后心得体会今天（11月29日）截止")
     assert len(late) == 1 and "张三" in late[0] and "王同志" not in late[0]
-    assert not with_text(bot, MEMBER_ID, "会后心得今天")
+    assert not with_text(bot, MEMBER_ID, "会后心得体会今天")
 
     # 闭环落实: the branch's admin adds a measure; the owner is picked from the branch's members.
     await bot.say("/measures add 1 梳理本支部任务清单 | 11月30日", user=bot.admin, chat_id=GROUP_ID)
@@ -171,7 +171,7 @@ async def test_one_item_through_the_whole_loop(bot):
     before = await bot.snapshot()
     codec = bot.app.bot_data.codec
     await bot.press(codec.encode("agd.mo", 1, await person_id(bot, 2003)), user=bot.admin, message=picker)
-    assert "必须是「第一党支部」的成员" in bot.last_answer()
+    assert "须为第一党支部成员" in bot.last_answer()
     assert await bot.snapshot() == before
     await bot.press(find_button(picker, "王同志"), user=bot.admin, message=picker)
     assert "已交给" in bot.current(GROUP_ID, picker["message_id"])["text"]
@@ -179,7 +179,7 @@ async def test_one_item_through_the_whole_loop(bot):
 
     # Someone else cannot mark it done; the owner records progress.
     await bot.press(codec.encode("agd.md", 1), user=bot.admin, chat_id=ADMIN_ID)
-    assert "不是您负责的" in bot.last_answer()
+    assert "不由您负责" in bot.last_answer()
     await bot.press(find_button(assigned, "更新进展"), user=bot.member, chat_id=MEMBER_ID, message=assigned)
     await bot.say("已完成初稿，待支委会审议", reply_to=bot.last_message(MEMBER_ID))
     assert "已记录措施 #1" in bot.last_text(MEMBER_ID)
@@ -196,7 +196,7 @@ async def test_one_item_through_the_whole_loop(bot):
     await bot.say("/agenda 1", user=bot.admin, chat_id=COMMITTEE)
     view = bot.last_text(COMMITTEE)
     assert "机关党委 · 已通知" in view and "第一党支部 · 已通知" in view
-    assert "已学 2/3（67%） · 学习会 1 次 · 心得 1/3 · 措施完成 0/1，逾期 1" in view
+    assert "参学率 67%（已学 2/3） · 学习活动 1 次 · 心得 1/3 · 措施完成 0/1，逾期 1" in view
     assert view.index("机关党委") < view.index("第一党支部")
     await bot.say("/agenda 1", user=bot.admin, chat_id=GROUP_ID)
     view = bot.last_text(GROUP_ID)
@@ -210,7 +210,7 @@ async def test_one_item_through_the_whole_loop(bot):
     await bot.fake.wait_for_message(GROUP_ID, "闭环销号")
     await bot.fake.wait_for_message(COMMITTEE, "闭环销号")
     await bot.say("/agenda", user=bot.admin, chat_id=GROUP_ID)
-    assert "暂无进行中的第一议题" in bot.last_text(GROUP_ID)
+    assert "暂无落实中的第一议题" in bot.last_text(GROUP_ID)
     assert outsider  # in the committee only: never asked about the branch's items
     assert not bot.fake.sent_messages(2003)
 

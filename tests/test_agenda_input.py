@@ -64,10 +64,10 @@ async def test_guided_dialogue_survives_a_restart(bot):
     ("标题 | ftp://example.cn/a | 全国 | 11月26日", "须以 http:// 或 https:// 开头"),
     ("标题 | javascript:alert(1) | 全国 | 11月26日", "须以 http:// 或 https:// 开头"),
     ("标题 | https://a.cn | 全国 | 11月20日", "早于发布日期"),
-    ("标题 | https://a.cn | 随便 | 11月26日", "不是「四必列」的类别"),
+    ("标题 | https://a.cn | 随便 | 11月26日", "不是“四必列”的类别"),
     ("标题 | https://a.cn | 全国", "您写了 3 段"),
     ("标题 | https://a.cn | 全国 | 明年 | 下级", "不是日期"),
-    ("标题 | https://a.cn | 全国 | 11月26日 | 上级", "看不懂"),
+    ("标题 | https://a.cn | 全国 | 11月26日 | 上级", "无法识别最后一段"),
 ])
 async def test_bad_items_are_refused_and_nothing_is_written(bot, line, expected):
     await two_levels(bot)
@@ -90,7 +90,7 @@ async def test_members_cannot_publish_nor_handle_others_measures(bot):
     # A measure for 王同志: neither 张三 nor the admin may touch it; 赵六 (not in the branch) cannot own one.
     await bot.say(f"/agenda new {LINE}", user=bot.admin, chat_id=COMMITTEE)
     await bot.say("/measures add 1 梳理清单 | 11月20日", user=bot.admin, chat_id=GROUP_ID)
-    assert "已经过去" in bot.last_text(GROUP_ID)
+    assert "已过" in bot.last_text(GROUP_ID)
     await bot.say("/measures add 1 梳理清单", user=bot.admin, chat_id=GROUP_ID)
     assert "措施内容 | 截止日期" in bot.last_text(GROUP_ID)
     await bot.say("/measures add 1 梳理清单 | 11月30日", user=bot.admin, chat_id=GROUP_ID)
@@ -106,9 +106,9 @@ async def test_members_cannot_publish_nor_handle_others_measures(bot):
     before = _without_people(await bot.snapshot())
     for who in (people["other"], bot.admin):
         await bot.press(codec.encode("agd.md", 1), user=who, chat_id=who["id"])
-        assert "不是您负责的" in bot.last_answer()
+        assert "不由您负责" in bot.last_answer()
         await bot.press(codec.encode("agd.mp", 1), user=who, chat_id=who["id"])
-        assert "不是您负责的" in bot.last_answer()
+        assert "不由您负责" in bot.last_answer()
     # Another unit's admin buttons cannot reach this unit's measure or session.
     await bot.press(codec.encode("agd.mo", 1, await person_id(bot, MEMBER_ID)), user=bot.admin, chat_id=COMMITTEE)
     assert "没有措施 #1" in bot.last_answer()
@@ -127,7 +127,7 @@ async def test_me_and_settings_show_the_members_part(bot):
     await bot.say("/me")
     assert "待自学 #2" in bot.last_text(MEMBER_ID) and "待自学 #1" not in bot.last_text(MEMBER_ID)
     await bot.say("/agenda", user=bot.admin, chat_id=GROUP_ID)
-    assert "#1《学习贯彻总书记重要讲话精神》" in bot.last_text(GROUP_ID) and "已学 0/3" in bot.last_text(GROUP_ID)
+    assert "#1“学习贯彻总书记重要讲话精神”" in bot.last_text(GROUP_ID) and "已学 0/3" in bot.last_text(GROUP_ID)
     await bot.say("/agenda 9", user=bot.admin, chat_id=GROUP_ID)
     assert "没有第一议题 #9" in bot.last_text(GROUP_ID)
     await bot.say("/agenda abc", user=bot.admin, chat_id=GROUP_ID)
@@ -229,14 +229,14 @@ async def test_items_reach_sessions_from_the_item_view_and_only_this_units(bot):
     await bot.say("/session 明天 15:00 研讨交流 学习交流", user=bot.admin, chat_id=COMMITTEE)
     assert "已安排" in bot.last_text(COMMITTEE), bot.last_text(COMMITTEE)
     await tick(bot, bot.clock.now() + timedelta(minutes=1))
-    warning = await bot.fake.wait_for_message(COMMITTEE, "还没有列第一议题")
+    warning = await bot.fake.wait_for_message(COMMITTEE, "尚未列入第一议题")
     assert "/agenda new" in warning["text"] and not warning.get("reply_markup")
     await bot.say("/agenda new 学习讲话精神 | 要点：坚持学以致用 | 市委 | 后天", user=bot.admin, chat_id=COMMITTEE)
     await bot.say("/session 明天 16:00 党课 党课学习", user=bot.admin, chat_id=GROUP_ID)  # the branch's session
     await bot.say("/agenda 1", user=bot.admin, chat_id=COMMITTEE)
     view = bot.last_message(COMMITTEE)
     assert "要点：坚持学以致用" in view["text"]
-    await bot.press(find_button(view, "列入学习会"), user=bot.admin, chat_id=COMMITTEE, message=view)
+    await bot.press(find_button(view, "列入学习活动"), user=bot.admin, chat_id=COMMITTEE, message=view)
     menu = bot.last_message(COMMITTEE)
     assert "研讨交流" in menu["text"] + str(menu.get("reply_markup")) and "党课" not in str(menu.get("reply_markup"))
     codec = bot.app.bot_data.codec
@@ -246,6 +246,6 @@ async def test_items_reach_sessions_from_the_item_view_and_only_this_units(bot):
     assert "按钮已失效" in bot.last_answer()
     assert _without_people(await bot.snapshot()) == before
     await bot.press(find_button(menu, "研讨"), user=bot.admin, chat_id=COMMITTEE, message=menu)
-    assert "已把第一议题 #1" in bot.last_text(COMMITTEE)
+    assert "已将第一议题 #1" in bot.last_text(COMMITTEE)
     await bot.press(find_button(menu, "研讨"), user=bot.admin, chat_id=COMMITTEE, message=menu)
     assert "已在学习活动" in bot.last_text(COMMITTEE)

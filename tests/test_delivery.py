@@ -216,7 +216,7 @@ async def test_catch_up_within_grace_sends_once(fake, start_bot, clock):
     await bot.settle_planner()
     await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
     group = [t for t in bot.texts(-1001000000001) if "本周自学提醒" in t]
-    private = [t for t in bot.texts(bot.member["id"]) if "本周（2026-W48）的自学" in t]
+    private = [t for t in bot.texts(bot.member["id"]) if "本周（2026-W48）自学" in t]
     assert len(group) == 1 and len(private) == 1
     await bot.settle_planner()  # another tick plans nothing new
     assert len([t for t in bot.texts(-1001000000001) if "本周自学提醒" in t]) == 1

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.i18n import t
 from models.joint import SessionPartner
 from models.outbox import Outbox
 from models.sessions import Attendance, Makeup, SessionState, Status, StudySession, Via
@@ -89,7 +90,7 @@ async def test_joint_session_across_two_groups(bot, clock):
     assert "请选择要邀请参加 #1" in chooser["text"]
     assert [label for label, _ in buttons(chooser)] == ["第二党支部群"]
     await bot.press(find_button(chooser, "第二党支部群"), user=bot.admin, message=chooser)
-    assert "已邀请《第二党支部群》参加 #1" in bot.last_text(GROUP_ID)
+    assert "已邀请第二党支部群参加 #1" in bot.last_text(GROUP_ID)
     partner_announcement = await bot.fake.wait_for_message(PARTNER_GROUP, "📢")
     text = partner_announcement["text"]
     assert "共学四中全会精神" in text
@@ -103,12 +104,12 @@ async def test_joint_session_across_two_groups(bot, clock):
     # button in the partner group.
     clock.set(TOMORROW_15 - timedelta(minutes=10))
     await bot.press(find_button(host_announcement, "签到"), user=bot.member, message=host_announcement)
-    assert answers(bot)[-1] == "✅ 签到成功（14:50）：《共学四中全会精神》"
+    assert answers(bot)[-1] == t("zh", "sessions.checked_in", time="14:50", topic="共学四中全会精神")
     await bot.say("签到", user=people["qian"], chat_id=PARTNER_GROUP)
     assert bot.fake.calls("setMessageReaction")[-1].params["chat_id"] == PARTNER_GROUP
     await bot.press(find_button(partner_announcement, "签到"), user=people["zhao"], chat_id=PARTNER_GROUP,
                     message=partner_announcement)
-    assert answers(bot)[-1] == "✅ 签到成功（14:50）：《共学四中全会精神》"
+    assert answers(bot)[-1] == t("zh", "sessions.checked_in", time="14:50", topic="共学四中全会精神")
     await bot.say("签到", user=people["qian"], chat_id=PARTNER_GROUP)
     assert "无需重复签到" in bot.last_text(PARTNER_GROUP)
     found = await roll_of(bot)
@@ -125,8 +126,8 @@ async def test_joint_session_across_two_groups(bot, clock):
     await bot.settle_planner()
     for chat_id in (GROUP_ID, PARTNER_GROUP):
         summary = await bot.fake.wait_for_message(chat_id, "签到结束")
-        assert "应到 5，出席 3（按时 3，迟到 0），请假 0，缺席 2；出席率 60%" in summary["text"]
-        assert "缺席（含未准假）：李书记、孙同志" in summary["text"]
+        assert "应到 5 人，实到 3 人（按时 3，迟到 0），请假 0 人，缺席 2 人；参会率 60%" in summary["text"]
+        assert "缺席人员（含请假未获批准）：李书记、孙同志" in summary["text"]
     async with bot.db() as s:
         makeups = {p.first_name: m for m, p in (await s.execute(
             select(Makeup, Person).join(Person, Person.id == Makeup.person_id))).all()}
@@ -134,18 +135,18 @@ async def test_joint_session_across_two_groups(bot, clock):
     assert set(makeups) == {"李书记", "孙同志"} and ses.state == SessionState.closed
     # Neither started the bot: each is mentioned in their own group.
     await bot.fake.wait_for_message(PARTNER_GROUP, "孙同志")
-    assert any("需要补学" in m and "孙同志" in m for m in group_texts(bot, PARTNER_GROUP))
-    assert not any("需要补学" in m and "孙同志" in m for m in group_texts(bot, GROUP_ID))
-    assert any("需要补学" in m and "李书记" in m for m in group_texts(bot, GROUP_ID))
+    assert any("须补学" in m and "孙同志" in m for m in group_texts(bot, PARTNER_GROUP))
+    assert not any("须补学" in m and "孙同志" in m for m in group_texts(bot, GROUP_ID))
+    assert any("须补学" in m and "李书记" in m for m in group_texts(bot, GROUP_ID))
     for chat_id, message in ((GROUP_ID, host_announcement), (PARTNER_GROUP, partner_announcement)):
-        await shows(bot, chat_id, message, "已结束", "缺席 2")
+        await shows(bot, chat_id, message, "签到结束", "缺席 2 人")
 
 
 async def test_reminders_and_close_reach_every_group_from_the_real_scheduler(bot, clock):
     people = await setup_units(bot)
     await schedule(bot)
     await bot.say("/session invite 1 第二党支部", user=bot.admin, chat_id=GROUP_ID)
-    assert "已邀请《第二党支部群》参加 #1" in bot.last_text(GROUP_ID)
+    assert "已邀请第二党支部群参加 #1" in bot.last_text(GROUP_ID)
     await bot.fake.wait_for_message(PARTNER_GROUP, "📢")
     sent = len(bot.fake.sent_messages())
 
@@ -157,7 +158,7 @@ async def test_reminders_and_close_reach_every_group_from_the_real_scheduler(bot
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{await bot.outbox_summary()}") from None
 
-    await at(TOMORROW_15 - timedelta(hours=24), "明天有学习活动")
+    await at(TOMORROW_15 - timedelta(hours=24), "定于")
     await at(TOMORROW_15 - timedelta(hours=1), "1 小时后开始")
     host_open, partner_open = await at(TOMORROW_15 - timedelta(minutes=30), "开始签到")
     assert [label for label, _ in buttons(partner_open)] == ["✅ 签到", "📝 请假"]
@@ -211,7 +212,7 @@ async def test_bad_invites_partner_leave_and_host_only_cancel(bot, clock):
         from models.units import Unit
         code = (await s.scalar(select(Unit).where(Unit.chat_id == PARTNER_GROUP))).join_code
     await bot.say(f"/session invite 1 {code}", user=bot.admin, chat_id=GROUP_ID)
-    assert "已邀请《第二党支部群》" in bot.last_text(GROUP_ID)
+    assert "已邀请第二党支部群" in bot.last_text(GROUP_ID)
     await refused("/session invite 1 第二党支部群", "已经是 #1 的共建单位")
     assert await bot.count(SessionPartner) == 1
     announcement = await bot.fake.wait_for_message(PARTNER_GROUP, "📢")
@@ -225,7 +226,7 @@ async def test_bad_invites_partner_leave_and_host_only_cancel(bot, clock):
     panel = bot.last_message(PARTNER_GROUP)
     assert "孙同志：出差在外" in panel["text"] and "王同志" not in [lbl for lbl, _ in buttons(panel)]
     assert not any("王同志" in label for label, _ in buttons(panel))  # not the partner's member
-    await bot.press(find_button(panel, "准假 孙同志"), user=people["zhao"], chat_id=PARTNER_GROUP, message=panel)
+    await bot.press(find_button(panel, "批准 孙同志"), user=people["zhao"], chat_id=PARTNER_GROUP, message=panel)
     assert "待批请假" not in bot.current(PARTNER_GROUP, panel["message_id"])["text"]
     found = await roll_of(bot)
     assert found["孙同志"].status == Status.leave_approved and found["王同志"].status == Status.leave_asked
@@ -240,7 +241,7 @@ async def test_bad_invites_partner_leave_and_host_only_cancel(bot, clock):
     assert (await roll_of(bot))["王同志"].status == Status.leave_asked
 
     await bot.say("/status 1", user=people["zhao"], chat_id=PARTNER_GROUP)
-    assert "由《第一党支部群》主办" in bot.last_text(PARTNER_GROUP)
+    assert "由第一党支部群主办" in bot.last_text(PARTNER_GROUP)
     # The partner's admin sees the joint session in /sessions and nudges only the partner's own members.
     await bot.say("/sessions", user=people["zhao"], chat_id=PARTNER_GROUP)
     assert "#1" in bot.last_text(PARTNER_GROUP) and "共学四中全会精神" in bot.last_text(PARTNER_GROUP)
@@ -250,7 +251,7 @@ async def test_bad_invites_partner_leave_and_host_only_cancel(bot, clock):
     assert "钱同志" in nudge and "赵书记" in nudge and "孙同志" not in nudge and "李书记" not in nudge, nudge
 
     # Only the host edits or cancels; the cancel is told in every group.
-    await refused("/session cancel 1 改期", "由《第一党支部群》主办，只有主办单位可以修改或取消",
+    await refused("/session cancel 1 改期", "由第一党支部群主办，只有主办单位可以修改或取消",
                   user=people["zhao"], chat_id=PARTNER_GROUP)
     await refused("/session edit 1", "只有主办单位", user=people["zhao"], chat_id=PARTNER_GROUP)
     await bot.say("/session cancel 1 改期", user=bot.admin, chat_id=GROUP_ID)
@@ -258,7 +259,7 @@ async def test_bad_invites_partner_leave_and_host_only_cancel(bot, clock):
     for chat_id in (GROUP_ID, PARTNER_GROUP):
         notice = await bot.fake.wait_for_message(chat_id, "活动取消")
         assert "改期" in notice["text"]
-    await shows(bot, PARTNER_GROUP, announcement, "本次活动已取消（改期）")
+    await shows(bot, PARTNER_GROUP, announcement, "本次活动已取消（原因：改期）")
     assert bot.current(PARTNER_GROUP, announcement["message_id"]).get("reply_markup") is None
     clock.set(TOMORROW_15)
     await bot.press(codec.encode("ses.in", 1), user=people["qian"], chat_id=PARTNER_GROUP)
@@ -341,12 +342,12 @@ async def test_a_partner_is_taken_off_and_invited_again(bot, clock):
     # The host takes the partner off: its three members leave the roll (孙同志's leave with them),
     # its group is told, and its announcement stops being a roll.
     await bot.say("/session uninvite 1 第二党支部", user=bot.admin, chat_id=GROUP_ID)
-    assert "已将《第二党支部群》移出 #1《共学四中全会精神》" in bot.last_text(GROUP_ID)
+    assert "已将第二党支部群移出 #1“共学四中全会精神”" in bot.last_text(GROUP_ID)
     assert "3 位同志不再列入应到名单" in bot.last_text(GROUP_ID)
     assert await bot.count(SessionPartner) == 0
     assert set(await roll_of(bot)) == {"李书记", "王同志"}
     notice = await bot.fake.wait_for_message(PARTNER_GROUP, "共建单位调整")
-    assert "《第一党支部群》已将本单位移出联学共建活动 #1" in notice["text"]
+    assert "第一党支部群已将本单位移出联学共建活动 #1" in notice["text"]
     text = await shows(bot, PARTNER_GROUP, first, "本单位已不参加")
     assert "签到" not in text and buttons(bot.current(PARTNER_GROUP, first["message_id"])) == []
     await shows(bot, GROUP_ID, host_announcement, "尚未签到 2 人")
@@ -377,7 +378,7 @@ async def test_a_partner_whose_member_checked_in_stays_and_a_closed_session_keep
     await bot.press(find_button(announcement, "签到"), user=people["qian"], chat_id=PARTNER_GROUP,
                     message=announcement)
     await bot.say("/session uninvite 1 第二党支部群", user=bot.admin, chat_id=GROUP_ID)
-    assert "《第二党支部群》已有 1 位同志签到（钱同志），签到记录要保留" in bot.last_text(GROUP_ID)
+    assert "第二党支部群已有 1 位同志签到（钱同志），签到记录要保留" in bot.last_text(GROUP_ID)
     assert await bot.count(SessionPartner) == 1
     assert set(await roll_of(bot)) == {"李书记", "王同志", "赵书记", "钱同志", "孙同志"}
 
@@ -408,6 +409,6 @@ async def test_the_invite_picker_turns_pages(bot, clock):
     names = {f"第{n:02d}党支部群" for n in range(1, 33)} | {"第二党支部群"}
     assert set(first[:-1]) | set(second[:-1]) == names and not set(first) & set(second)
     await bot.press(find_button(page, second[0]), user=bot.admin, message=page)
-    assert f"已邀请《{second[0]}》参加 #1" in bot.last_text(GROUP_ID)
+    assert f"已邀请{second[0]}参加 #1" in bot.last_text(GROUP_ID)
     await bot.press(find_button(page, "上一页"), user=bot.admin, message=page)
     assert [label for label, _ in buttons(bot.current(GROUP_ID, chooser["message_id"]))] == first

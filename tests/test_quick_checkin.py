@@ -9,11 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.i18n import t
 from models.sessions import ATTENDED, Attendance, SessionState, Status, StudySession, Via
 from models.units import Person
 from tests.harness import GROUP_ID
 from tests.test_sessions import FAST_ROLL, TOMORROW_15, answers, roll_shows, schedule, setup_unit
 from tests.test_units_flow import buttons, find_button
+
+TOPIC = "学习贯彻四中全会精神"
 
 BURST = 30
 
@@ -67,7 +70,7 @@ async def test_a_burst_is_written_in_few_transactions_each_answered_once(bot, cl
         w["id"]: Via.word if i % 2 else Via.button for i, w in enumerate(crowd)}
     assert all(r.status == Status.present for r in rows)
     assert len(answers(bot)) == BURST // 2 and len(bot.fake.calls("setMessageReaction")) == BURST // 2
-    assert set(answers(bot)) == {"✅ 签到成功（14:55）：《学习贯彻四中全会精神》"}
+    assert set(answers(bot)) == {t("zh", "sessions.checked_in", time="14:55", topic=TOPIC)}
     assert desk.commit.failed == 0 and 0 < desk.commit.batches - batches < BURST // 3  # many per transaction
     await roll_shows(bot, announcement, f"已签到 {BURST}/{BURST + 3}", "党员00", f"党员{BURST - 1:02d}")
 
@@ -79,7 +82,7 @@ async def test_what_the_fast_path_cannot_vouch_for_goes_the_careful_way(bot, clo
     data = find_button(announcement, "签到")
 
     await bot.press(data, user=bot.member, message=announcement)
-    assert answers(bot)[-1] == "⏰ 已签到（15:10，迟到）：《学习贯彻四中全会精神》"
+    assert answers(bot)[-1] == t("zh", "sessions.checked_in_late", time="15:10", topic=TOPIC)
     desk = bot.app.bot_data.desk
     assert (desk.commit.batches, desk.commit.failed) == (1, 0)  # that one went the fast way
     await bot.press(data, user=bot.member, message=announcement)  # already in: the careful path says so
@@ -141,7 +144,7 @@ async def test_a_failed_batch_is_retried_the_careful_way(bot, clock):
         raise RuntimeError("database went away")
     desk.commit.write = broken
     await bot.press(find_button(announcement, "签到"), user=other, message=announcement)
-    assert answers(bot)[-1] == "✅ 签到成功（15:00）：《学习贯彻四中全会精神》"
+    assert answers(bot)[-1] == t("zh", "sessions.checked_in", time="15:00", topic=TOPIC)
     assert await status_of(bot, other["id"]) == (Status.present, Via.button)
     async with bot.db() as s:
         assert await s.scalar(select(func.count()).select_from(Attendance).where(Attendance.status.in_(ATTENDED))) == 1
@@ -152,7 +155,7 @@ async def test_outside_groups_and_outside_the_window_nothing_changes(bot, clock)
     announcement = await schedule(bot)
     data = find_button(announcement, "签到")
     await bot.press(data, user=bot.member, message=announcement)  # before the window
-    assert "还没开始签到" in answers(bot)[-1]
+    assert "尚未开始签到" in answers(bot)[-1]
     clock.set(TOMORROW_15 + timedelta(minutes=31))  # after it
     await bot.say("签到", user=bot.member, chat_id=GROUP_ID)
     assert "的签到已于 11-24 15:30 结束" in bot.last_text(GROUP_ID)

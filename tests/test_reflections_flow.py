@@ -66,14 +66,14 @@ async def test_write_review_return_resubmit_excellent_showcase(bot):
 
     # Several messages and a photo of handwritten notes with a caption.
     await bot.say(SENTENCE)
-    assert f"已写 {S} 字" in last(bot, MEMBER_ID) and f"还差 {100 - S} 字" in last(bot, MEMBER_ID)
+    assert f"已写 {S} 字" in last(bot, MEMBER_ID) and f"尚差 {100 - S} 字" in last(bot, MEMBER_ID)
     photo = bot.fake.add_photo(b"handwritten", width=1600, height=1200)
     await bot.say(None, photo=photo, caption="手写笔记")
     assert "附件：照片 1 张" in last(bot, MEMBER_ID)
     await bot.say(SENTENCE * 2)
     panel = bot.last_message(MEMBER_ID)
     total = S * 3 + 4
-    assert f"已写 {total} 字" in panel["text"] and "字数已够" in panel["text"]
+    assert f"已写 {total} 字" in panel["text"] and "字数已达要求" in panel["text"]
     await press(bot, "提交", user=bot.member, message=panel)
     assert "已提交" in last(bot, MEMBER_ID)
     r = await the_reflection(bot)
@@ -104,7 +104,7 @@ async def test_write_review_return_resubmit_excellent_showcase(bot):
     assert (await the_reflection(bot)).state == ReflectionState.submitted
     await bot.say("请结合本支部工作实际，补充具体措施。", user=bot.admin, reply_to=prompt)
     assert "已退回修改" in bot.fake.sent_messages(ADMIN_ID)[-2]["text"]
-    assert "待点评的心得都处理完了" in last(bot, ADMIN_ID)
+    assert "待点评的心得已全部处理" in last(bot, ADMIN_ID)
     note = await bot.fake.wait_for_message(MEMBER_ID, "需要修改")
     assert "补充具体措施" in note["text"] and "李书记" in note["text"]
     async with bot.db() as s:
@@ -128,7 +128,7 @@ async def test_write_review_return_resubmit_excellent_showcase(bot):
     assert "第 2 次提交" in card["text"] and "上次退回意见" in card["text"]
     await press(bot, "设为优秀", user=bot.admin, message=card)
     assert "已评为优秀" in bot.current(ADMIN_ID, card["message_id"])["text"]
-    ask = await bot.fake.wait_for_message(MEMBER_ID, "是否同意在《第一党支部群》群里作为优秀案例展示")
+    ask = await bot.fake.wait_for_message(MEMBER_ID, "是否同意在第一党支部群群里作为优秀案例展示")
     assert "等次：优秀" in ask["text"]
 
     # Consent, anonymously: the excellent reflection is posted to the unit's group.
@@ -148,7 +148,7 @@ async def test_write_review_return_resubmit_excellent_showcase(bot):
     await bot.press(find_button(ask, "署名展示"), user=bot.member, chat_id=MEMBER_ID, message=ask)
     assert "不需要您确认展示" in bot.last_answer()
     await bot.press(find_button(note, "修改"), user=bot.member, chat_id=MEMBER_ID, message=note)
-    assert "已经点评过，不能再修改" in bot.last_answer()
+    assert "已点评，不能再修改" in bot.last_answer()
     assert await quiet_state(bot) == before
 
 
@@ -249,7 +249,7 @@ async def test_a_draft_survives_a_restart(bot):
     await bot.say(SENTENCE)
     assert f"已写 {S * 3} 字" in last(bot, MEMBER_ID)
     await bot.say("/reflect")
-    assert "还没提交的心得草稿" in last(bot, MEMBER_ID)
+    assert "未提交的心得草稿" in last(bot, MEMBER_ID)
     await press(bot, "提交", user=bot.member)
     r = await the_reflection(bot)
     assert (r.state, r.chars) == (ReflectionState.submitted, S * 3)
@@ -275,7 +275,7 @@ async def test_privacy_only_the_author_and_the_unit_chain_see_a_reflection(bot):
     for data in (codec.encode("rf.pv", r.id), codec.encode("rf.ed", r.id), codec.encode("rf.v", r.id),
                  codec.encode("sc", r.id, "named")):
         await bot.press(data, user=stranger, chat_id=3001)
-        assert "找不到这篇心得" in bot.last_answer(), data
+        assert "未找到该心得" in bot.last_answer(), data
     for data in (codec.encode("rv.full", r.id), codec.encode("rv.ok", r.id, 0), codec.encode("rv.ex", r.id, 0)):
         await bot.press(data, user=stranger, chat_id=3001)
         assert "不在您管理的单位里" in bot.last_answer(), data
@@ -330,20 +330,20 @@ async def test_bad_inputs_get_clear_answers_and_write_nothing(bot):
 
     # Too short to submit: the count and the limit.
     await bot.press(find_button(panel, "提交"), user=bot.member, chat_id=MEMBER_ID, message=panel)
-    assert f"现在 {S} 字，本单位要求最少 100 字，还差 {100 - S} 字" in bot.last_answer()
+    assert f"目前 {S} 字，本单位要求不少于 100 字，尚差 {100 - S} 字" in bot.last_answer()
     # Files: unsupported types, too big, and media that cannot be a reflection.
     exe = bot.fake.add_document(b"MZ", "setup.exe", "application/x-msdownload")
     await bot.say(None, document=exe)
-    assert "不支持这种文件（setup.exe）" in last(bot, MEMBER_ID)
+    assert "不支持该类文件（setup.exe）" in last(bot, MEMBER_ID)
     big = {"file_id": "BIG", "file_unique_id": "UBIG", "file_size": 25 * 1024 * 1024, "file_name": "笔记.pdf",
            "mime_type": "application/pdf"}
     await bot.say(None, document=big)
-    assert "文件太大（25.0 MB），最大 20 MB" in last(bot, MEMBER_ID)
+    assert "文件过大（25.0 MB），不得超过 20 MB" in last(bot, MEMBER_ID)
     await bot.say(None, sticker={"file_id": "STK", "file_unique_id": "USTK", "type": "regular", "width": 512,
                                  "height": 512, "is_animated": False, "is_video": False})
-    assert "这种消息我收不了" in last(bot, MEMBER_ID)
+    assert "无法接收此类消息" in last(bot, MEMBER_ID)
     await bot.say(None, voice={"file_id": "V", "file_unique_id": "UV", "duration": 3})
-    assert "这种消息我收不了" in last(bot, MEMBER_ID)
+    assert "无法接收此类消息" in last(bot, MEMBER_ID)
     assert await quiet_state(bot) == before
 
     # Too long: the part that would pass 10,000 characters is refused, with the count and the limit.
@@ -351,7 +351,7 @@ async def test_bad_inputs_get_clear_answers_and_write_nothing(bot):
     await bot.say("习" * 4000)
     before = await quiet_state(bot)
     await bot.say("思" * 3000)
-    assert f"一共 {S + 11000} 字，最多 10000 字" in last(bot, MEMBER_ID)
+    assert f"共 {S + 11000} 字，不得超过 10000 字" in last(bot, MEMBER_ID)
     assert await quiet_state(bot) == before
 
     # The unit's minimum: bad values refused; a good one applies to the next submission.
@@ -419,7 +419,7 @@ async def test_the_chooser_offers_registered_providers(bot, monkeypatch):
     async with bot.db() as s:
         unit = await s.scalar(select(Unit))
     await bot.press(bot.app.bot_data.codec.encode("rf.s", "hw", 43, unit.id), user=bot.member, chat_id=MEMBER_ID)
-    assert "这个主题现在不能写了" in bot.last_answer()
+    assert "该主题目前无法撰写" in bot.last_answer()
     assert await quiet_state(bot) == before
 
 
@@ -427,7 +427,7 @@ async def test_reflect_in_a_group_points_to_private_chat(bot):
     await unit_with_member(bot)
     await bot.say("/reflect", chat_id=GROUP_ID)
     msg = bot.last_message(GROUP_ID)
-    assert "请在私聊里写" in msg["text"] and any("t.me/" in (d or "") for _, d in buttons(msg))
+    assert "请在私聊中撰写" in msg["text"] and any("t.me/" in (d or "") for _, d in buttons(msg))
     assert await bot.count(Reflection) == 0
 
 

@@ -91,9 +91,9 @@ async def test_notes_bad_inputs_write_nothing(bot):
     before = await quiet_state(bot)
     cases = [
         ("/notes @nobody", "本单位成员里找不到 @nobody"),
-        ("/notes 13-45", "看不懂日期“13-45”"),
-        ("/notes 下周", "看不懂日期“下周”"),
-        ("/notes 2020-01-01", "截止日期已经过了"),
+        ("/notes 13-45", "无法识别日期“13-45”"),
+        ("/notes 下周", "无法识别日期“下周”"),
+        ("/notes 2020-01-01", "截止日期已过"),
         ("/notes 400天", "最多 366 天以内"),
     ]
     for text, expected in cases:
@@ -113,7 +113,7 @@ async def test_notes_bad_inputs_write_nothing(bot):
     codec = bot.app.bot_data.codec
     before = await quiet_state(bot)
     await bot.press(codec.encode("nt.done", req.id), user=bot.member, chat_id=MEMBER_ID)
-    assert "还没有收到任何笔记" in bot.last_answer()
+    assert "尚未收到笔记" in bot.last_answer()
     await bot.press(codec.encode("nt.v", req.id), user=bot.member)
     assert "只有本单位管理员" in bot.last_answer()
     await bot.press(codec.encode("nt.go", req.id), user=outsider, chat_id=3002)

@@ -39,7 +39,7 @@ async def test_wuxue_run_answers_start_help_bind_join(fake, db_url, tmp_path):
         fake.message(1001, admin, "/help")
         assert "/start" in (await fake.wait_for_message(1001, "成员命令", timeout=30))["text"]
         fake.message(GROUP, admin, "/bind 党支部")
-        await fake.wait_for_message(GROUP, "已绑定学习单位", timeout=30)
+        await fake.wait_for_message(GROUP, "已登记单位", timeout=30)
         fake.message(GROUP, member, "/join")
         await fake.wait_for_message(GROUP, "王同志 已加入", timeout=30)
         engine = create_engine(db_url)

@@ -80,19 +80,19 @@ async def test_a_week_of_a_unit(bot, clock):
     unit, third = await unit_with_members(bot)
     await bot.say("/plan set 60 《党章》第一章; 选读 《习近平谈治国理政》第五卷 https://example.org/v5",
                   user=bot.admin, chat_id=GROUP_ID)
-    assert "已发布《第一党支部群》的自学计划" in bot.last_text(GROUP_ID)
+    assert "已发布第一党支部群的自学计划" in bot.last_text(GROUP_ID)
 
     # Monday 09:00: the plan to the group and to each member privately, with buttons to mark items.
     clock.set(MONDAY_9)
     await deliver(bot)
     group = [m for m in bot.fake.sent_messages(GROUP_ID) if "本周自学提醒" in (m.get("text") or "")]
     assert len(group) == 1 and "《党章》第一章" in group[0]["text"] and "1 小时" in group[0]["text"]
-    private = [m for m in bot.fake.sent_messages(bot.member["id"]) if "本周（2026-W48）的自学" in (m.get("text") or "")]
+    private = [m for m in bot.fake.sent_messages(bot.member["id"]) if "本周（2026-W48）自学" in (m.get("text") or "")]
     assert len(private) == 1 and "您本周的目标：1 小时" in private[0]["text"]
-    await bot.press(find_button(private[0], "学完第1项"), user=bot.member, chat_id=bot.member["id"], message=private[0])
+    await bot.press(find_button(private[0], "已学第1项"), user=bot.member, chat_id=bot.member["id"], message=private[0])
     assert "已标记第 1 项" in bot.fake.calls("answerCallbackQuery")[-1].params["text"]
     marked = bot.current(bot.member["id"], private[0]["message_id"])  # the private message now shows the mark
-    assert "✅ 《党章》第一章" in marked["text"] and "学完第1项" not in str(buttons(marked))
+    assert "✅ 《党章》第一章" in marked["text"] and "已学第1项" not in str(buttons(marked))
 
     # Logging: a command in private, the plain word in the group.
     await bot.say("/study 30 学习党章", user=bot.member)
@@ -104,10 +104,10 @@ async def test_a_week_of_a_unit(bot, clock):
     # Thursday 19:00: a nudge only to those behind (王同志 30/60, the secretary 0/60), not to 赵敏.
     clock.set(THURSDAY_19)
     await deliver(bot)
-    nudge = [t for t in bot.texts(bot.member["id"]) if "还差" in t]
-    assert len(nudge) == 1 and "已自学 30 分钟，目标 1 小时，还差 30 分钟" in nudge[0]
-    assert [t for t in bot.texts(bot.admin["id"]) if "还差" in t]
-    assert not [t for t in bot.texts(third["id"]) if "还差" in t]
+    nudge = [t for t in bot.texts(bot.member["id"]) if "尚差" in t]
+    assert len(nudge) == 1 and "已自学 30 分钟，目标 1 小时，尚差 30 分钟" in nudge[0]
+    assert [t for t in bot.texts(bot.admin["id"]) if "尚差" in t]
+    assert not [t for t in bot.texts(third["id"]) if "尚差" in t]
 
     # Sunday 20:00: the summary in the group; no names without the unit's consent.
     clock.set(SUNDAY_20)
@@ -125,7 +125,7 @@ async def test_a_week_of_a_unit(bot, clock):
     week = await minutes_in_db(bot, bot.member["id"], date(2026, 11, 23), date(2026, 11, 29))
     year = await minutes_in_db(bot, bot.member["id"], date(2026, 1, 1), date(2026, 12, 31))
     assert f"本周 {week} 分钟 / 1 小时" in me and f"今年 {year} 分钟 / 32 小时" in me
-    assert "本月 30 分钟 / 2 小时 40 分钟" in me and "连续达标 0 周" in me
+    assert "本月 30 分钟 / 2 小时 40 分钟" in me and "连续 0 周达到每周目标" in me
     assert "必读：已完成 1/1 项" in me
 
 
@@ -135,10 +135,10 @@ async def test_bad_inputs_are_answered_and_write_nothing(bot, clock):
     await bot.say("/study 30", user=bot.member)
     before = await bot.snapshot()
     cases = [
-        ("/study abc", "看不懂时长“abc”"), ("/study -5", "不能是负数"), ("/study 9999", "一次最多记 12 小时"),
-        ("/study 30 2026-12-25 预习", "不能记录将来的日期"), ("/study 30 2026-02-30", "日期“2026-02-30”不存在"),
+        ("/study abc", "无法识别时长“abc”"), ("/study -5", "不能为负数"), ("/study 9999", "单次最多记录 12 小时"),
+        ("/study 30 2026-12-25 预习", "不能记录将来日期"), ("/study 30 2026-02-30", "日期“2026-02-30”不存在"),
         ("/study 12小时", "超过每天 12 小时的上限，最多还能记 690 分钟"),
-        ("/away 12-07 12-01 出差", "结束日期"), ("/plan 后天", "看不懂“后天”"),
+        ("/away 12-07 12-01 出差", "结束日期"), ("/plan 后天", "无法识别“后天”"),
     ]
     for text, expected in cases:
         await bot.say(text, user=bot.member)
@@ -148,16 +148,16 @@ async def test_bad_inputs_are_answered_and_write_nothing(bot, clock):
         await bot.say(text, user=bot.member, chat_id=GROUP_ID)
         assert "只有本单位管理员" in bot.last_text(GROUP_ID), text
     await bot.say("/plan set abc 《党章》", user=bot.admin, chat_id=GROUP_ID)
-    assert "看不懂要求时长“abc”" in bot.last_text(GROUP_ID)
+    assert "无法识别要求时长“abc”" in bot.last_text(GROUP_ID)
     await bot.say("/plan set 60", user=bot.admin, chat_id=GROUP_ID)
     assert "没有学习内容" in bot.last_text(GROUP_ID)
     await bot.say("/hours -30", user=bot.admin, chat_id=GROUP_ID, reply_to=reply_to(bot.member))
-    assert "必须写原因" in bot.last_text(GROUP_ID)
+    assert "须写明原因" in bot.last_text(GROUP_ID)
     await bot.say("/hours -60 记错了", user=bot.admin, chat_id=GROUP_ID, reply_to=reply_to(bot.member))
     assert "会小于 0" in bot.last_text(GROUP_ID)
     codec = bot.app.bot_data.codec
     await bot.press(codec.encode("ss.d", 99999), user=bot.member)
-    assert "找不到这项学习内容" in bot.fake.calls("answerCallbackQuery")[-1].params["text"]
+    assert "未找到该学习内容" in bot.fake.calls("answerCallbackQuery")[-1].params["text"]
     await bot.press(codec.encode("ss.u", 1), user=bot.admin)  # someone else's entry
     assert "不是您的记录" in bot.fake.calls("answerCallbackQuery")[-1].params["text"]
     sent = len(bot.fake.sent_messages(GROUP_ID))
@@ -179,7 +179,7 @@ async def test_guided_plan_survives_a_restart_and_is_pushed_down(bot, clock):
     step1 = bot.fake.sent_messages(PARENT_GROUP)[-1]
     assert "第 1 步" in step1["text"] and "2026-W48" in step1["text"]
     await bot.say("很久", user=bot.admin, chat_id=PARENT_GROUP, reply_to=step1)
-    assert "看不懂要求时长" in bot.last_text(PARENT_GROUP)  # asked again: the prompt stays open
+    assert "无法识别要求时长" in bot.last_text(PARENT_GROUP)  # asked again: the prompt stays open
     await bot.say("90", user=bot.admin, chat_id=PARENT_GROUP, reply_to=step1)
     step2 = bot.fake.sent_messages(PARENT_GROUP)[-1]
     assert "第 2 步" in step2["text"]
@@ -196,11 +196,11 @@ async def test_guided_plan_survives_a_restart_and_is_pushed_down(bot, clock):
     assert "多余的一条" not in current["text"] and "2026-W49" in current["text"]
     await bot.press(find_button(current, "发布"), user=bot.admin, chat_id=PARENT_GROUP, message=current)
     published = bot.current(PARENT_GROUP, draft["message_id"])
-    assert "已发布《机关党委群》的自学计划" in published["text"] and "1 小时 30 分钟" in published["text"]
+    assert "已发布机关党委群的自学计划" in published["text"] and "1 小时 30 分钟" in published["text"]
     await bot.press(find_button(published, "下发"), user=bot.admin, chat_id=PARENT_GROUP, message=published)
     assert "已下发到 1 个下级单位" in bot.last_text(PARENT_GROUP)
     await deliver(bot)
-    assert "上级《机关党委群》下发了《第一党支部群》的自学计划" in bot.last_text(GROUP_ID)
+    assert "上级单位机关党委群向第一党支部群下发了自学计划" in bot.last_text(GROUP_ID)
 
     async with bot.db() as s:
         plans = {p.unit_id: p for p in await s.scalars(select(ss.StudyPlan))}
@@ -223,7 +223,7 @@ async def test_undo_corrections_and_training(bot, clock):
     await bot.press(find_button(logged, "撤销"), user=bot.member, chat_id=bot.member["id"], message=logged)
     assert "已撤销" in bot.current(bot.member["id"], logged["message_id"])["text"]
     await bot.say("/study undo", user=bot.member)
-    assert "没有可以撤销的记录" in bot.last_text(bot.member["id"])
+    assert "没有可撤销的记录" in bot.last_text(bot.member["id"])
     assert await bot.count(ss.StudyEntry) == 0
 
     await bot.say("/study 60", user=bot.member)
@@ -255,11 +255,11 @@ async def test_reading_list_by_rank(bot, clock):
     await unit_with_members(bot)
     await bot.say("/readings add 《习近平谈治国理政》第四卷; 《党章》", user=bot.admin, chat_id=GROUP_ID)
     await bot.say("/readings add 领导干部 《习近平著作选读》", user=bot.admin, chat_id=GROUP_ID)
-    assert "已添加 1 本（领导干部及以上）" in bot.last_text(GROUP_ID)
+    assert "已添加 1 项（适用：领导干部及以上）" in bot.last_text(GROUP_ID)
     await bot.say("/readings", user=bot.member)
     listing = bot.fake.sent_messages(bot.member["id"])[-1]
     assert "已读 0/2" in listing["text"] and "著作选读" not in listing["text"]
-    await bot.press(find_button(listing, "读完第1本"), user=bot.member, chat_id=bot.member["id"], message=listing)
+    await bot.press(find_button(listing, "已读第1项"), user=bot.member, chat_id=bot.member["id"], message=listing)
     assert "已读 1/2" in bot.current(bot.member["id"], listing["message_id"])["text"]
 
     await bot.say("/rank 领导干部", user=bot.admin, chat_id=GROUP_ID, reply_to=reply_to(bot.member))
@@ -287,17 +287,17 @@ async def test_reading_list_by_rank(bot, clock):
 async def test_away_pauses_reminders(bot, clock):
     await unit_with_members(bot)
     await bot.say("/away 11-23 11-29 出差", user=bot.member)
-    assert "已登记 11月23日—11月29日 请假（出差）" in bot.last_text(bot.member["id"])
+    assert "已登记外出：11月23日—11月29日（出差）" in bot.last_text(bot.member["id"])
     clock.set(MONDAY_9)
     await deliver(bot)
     assert not [t for t in bot.texts(bot.member["id"]) if "本周（2026-W48）" in t]
     assert [t for t in bot.texts(bot.admin["id"]) if "本周（2026-W48）" in t]
     clock.set(SUNDAY_20)
     await deliver(bot)
-    assert "0/2 人达到本周目标" in bot.last_text(GROUP_ID) and "请假 1 人" in bot.last_text(GROUP_ID)
+    assert "0/2 人达到本周目标" in bot.last_text(GROUP_ID) and "外出 1 人" in bot.last_text(GROUP_ID)
     await bot.say("/away", user=bot.member)
     listing = bot.fake.sent_messages(bot.member["id"])[-1]
-    await bot.press(find_button(listing, "取消"), user=bot.member, chat_id=bot.member["id"], message=listing)
+    await bot.press(find_button(listing, "撤销"), user=bot.member, chat_id=bot.member["id"], message=listing)
     assert await bot.count(ss.AwayPeriod) == 0
 
 
@@ -315,7 +315,7 @@ async def test_settings_panel_changes_the_schedule(bot, clock):
     await bot.press(find_button(panel_now, "09:00"), user=bot.admin, message=panel_now)
     asked = bot.fake.sent_messages(GROUP_ID)[-1]
     await bot.say("25:00", user=bot.admin, chat_id=GROUP_ID, reply_to=asked)
-    assert "看不懂" in bot.last_text(GROUP_ID)
+    assert "无法识别" in bot.last_text(GROUP_ID)
     await bot.say("10:30", user=bot.admin, chat_id=GROUP_ID, reply_to=asked)
     await bot.press(find_button(panel_now, "排行显示姓名"), user=bot.admin, message=panel_now)
     async with bot.db() as s:
@@ -332,7 +332,7 @@ async def test_settings_panel_changes_the_schedule(bot, clock):
     assert [t for t in bot.texts(GROUP_ID) if "本周自学提醒" in t]
     clock.set(THURSDAY_19)
     await deliver(bot)
-    assert not [t for t in bot.texts(bot.admin["id"]) if "还差" in t]  # the nudge is off
+    assert not [t for t in bot.texts(bot.admin["id"]) if "尚差" in t]  # the nudge is off
     clock.set(SUNDAY_20)
     await deliver(bot)
     assert "1. 王同志 — 2 小时" in bot.last_text(GROUP_ID)  # the unit consented to names

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.i18n import t
 from models.outbox import Outbox
 from models.prompts import Prompt
 from models.sessions import (
@@ -99,7 +100,7 @@ async def test_one_line_form_announces_and_members_check_in(bot, clock):
     announcement = await schedule(bot)
     text = announcement["text"]
     assert "主题党日" in text and "学习贯彻四中全会精神" in text and "三楼会议室" in text
-    assert "11月24日（周二）15:00–16:30" in text and "签到：14:30–15:30（15:05 后算迟到）" in text
+    assert "11月24日（周二）15:00–16:30" in text and "签到：14:30–15:30（15:05 后签到记为迟到）" in text
     labels = [label for label, _ in buttons(announcement)]
     assert labels == ["✅ 签到", "📝 请假", "🗂 管理（管理员）"]
     ses = await one_session(bot)
@@ -111,7 +112,7 @@ async def test_one_line_form_announces_and_members_check_in(bot, clock):
 
     clock.set(TOMORROW_15 - timedelta(minutes=10))
     await bot.press(find_button(announcement, "签到"), user=bot.member, message=announcement)
-    assert answers(bot)[-1] == "✅ 签到成功（14:50）：《学习贯彻四中全会精神》"
+    assert answers(bot)[-1] == t("zh", "sessions.checked_in", time="14:50", topic="学习贯彻四中全会精神")
     await bot.press(find_button(announcement, "签到"), user=bot.member, message=announcement)
     assert "无需重复签到" in answers(bot)[-1]
     clock.set(TOMORROW_15 + timedelta(minutes=7))
@@ -131,9 +132,9 @@ async def test_check_in_outside_the_window_and_for_a_cancelled_session(bot, cloc
     other = await setup_unit(bot)
     announcement = await schedule(bot)
     await bot.say("/checkin", user=bot.member, chat_id=GROUP_ID)
-    assert "还没开始签到。签到时间：11-24 14:30–15:30" in bot.last_text(GROUP_ID)
+    assert "尚未开始签到。签到时间：11-24 14:30–15:30" in bot.last_text(GROUP_ID)
     await bot.press(find_button(announcement, "签到"), user=bot.member, message=announcement)
-    assert "还没开始签到" in answers(bot)[-1]
+    assert "尚未开始签到" in answers(bot)[-1]
 
     await bot.say("/session cancel 1 改期", user=bot.admin, chat_id=GROUP_ID)
     assert "已取消 #1" in bot.last_text(GROUP_ID)
@@ -147,13 +148,13 @@ async def test_check_in_outside_the_window_and_for_a_cancelled_session(bot, cloc
     async with bot.db() as s:
         ses = await s.scalar(select(StudySession))
     assert (ses.state, ses.cancel_reason) == (SessionState.cancelled, "改期")
-    await roll_shows(bot, announcement, "本次活动已取消（改期）")
+    await roll_shows(bot, announcement, "本次活动已取消（原因：改期）")
     assert bot.current(GROUP_ID, announcement["message_id"]).get("reply_markup") is None
 
     await schedule(bot, "2026-11-24 16:00 党课 讲党史")
     clock.set(TOMORROW_15 + timedelta(minutes=91))
     await bot.say("签到", user=bot.member, chat_id=GROUP_ID)
-    assert "《讲党史》的签到已于 11-24 16:30 结束" in bot.last_text(GROUP_ID) and "补签" in bot.last_text(GROUP_ID)
+    assert "“讲党史”的签到已于 11-24 16:30 结束" in bot.last_text(GROUP_ID) and "补签" in bot.last_text(GROUP_ID)
     await bot.say("/session cancel 2", user=bot.admin, chat_id=GROUP_ID)
     assert "已结束，不能再修改" in bot.last_text(GROUP_ID)
     assert all(a.status in (Status.pending, Status.absent) for a in (await rows(bot)).values())
@@ -163,14 +164,14 @@ async def test_bad_scheduling_inputs_write_nothing(bot):
     await setup_unit(bot, started=False)
     before = await bot.snapshot()
     cases = [
-        ("/session 2026-11-20 15:00 主题党日 学习", "已经过去了"),
+        ("/session 2026-11-20 15:00 主题党日 学习", "已过（"),
         ("/session 2026-02-30 15:00 主题党日 学习", "无法识别日期“2026-02-30”"),
-        ("/session 明天 15:00-14:00 主题党日 学习", "结束时间 14:00 不晚于开始时间 15:00"),
-        ("/session 明天 15:00 茶话会 学习", "不认识的活动类型“茶话会”"),
-        ("/session 明天 15:00 主题党日 " + "长" * 201, "主题太长（201 字）"),
+        ("/session 明天 15:00-14:00 主题党日 学习", "结束时间应晚于开始时间（现为 15:00–14:00）"),
+        ("/session 明天 15:00 茶话会 学习", "无法识别活动类型“茶话会”"),
+        ("/session 明天 15:00 主题党日 " + "长" * 201, "主题过长（201 字）"),
         ("/session edit 99", "没有编号为 #99"),
         ("/session edit x", "“x”不是活动编号"),
-        ("/session window 30 0", "签到时间设置不对"),
+        ("/session window 30 0", "签到时间设置有误"),
         ("/session window", "用法"),
     ]
     for text, expected in cases:
@@ -217,13 +218,13 @@ async def test_leave_by_word_command_and_button_then_admin_decides(bot, clock):
     other = await setup_unit(bot)
     announcement = await schedule(bot)
     await bot.say("请假 出差在外", user=bot.member, chat_id=GROUP_ID)
-    assert "已为《学习贯彻四中全会精神》" in bot.last_text(GROUP_ID) and "等待管理员审批" in bot.last_text(GROUP_ID)
+    assert "已提交“学习贯彻四中全会精神”" in bot.last_text(GROUP_ID) and "等待管理员审批" in bot.last_text(GROUP_ID)
     await bot.say("/leave", user=other, chat_id=GROUP_ID)
     assert "请假需要说明原因" in bot.last_text(GROUP_ID)
     # The button asks for the reason with a reply prompt; the reply is the reason.
     await bot.press(find_button(announcement, "请假"), user=other, message=announcement)
     prompt = bot.fake.sent_messages(GROUP_ID)[-1]
-    assert "说明《学习贯彻四中全会精神》的请假原因" in prompt["text"]
+    assert "说明“学习贯彻四中全会精神”的请假原因" in prompt["text"]
     await bot.say("家中有事", user=other, chat_id=GROUP_ID, reply_to=prompt)
     found = await rows(bot)
     assert (found["王同志"].status, found["王同志"].leave_reason) == (Status.leave_asked, "出差在外")
@@ -234,8 +235,8 @@ async def test_leave_by_word_command_and_button_then_admin_decides(bot, clock):
     await bot.press(find_button(announcement, "管理"), user=bot.admin, message=announcement)
     panel = bot.fake.sent_messages(GROUP_ID)[-1]
     assert "待批请假" in panel["text"] and "王同志：出差在外" in panel["text"]
-    await bot.press(find_button(panel, "准假 王同志"), user=bot.admin, message=panel)
-    await bot.press(find_button(panel, "不准 张三"), user=bot.admin, message=panel)
+    await bot.press(find_button(panel, "批准 王同志"), user=bot.admin, message=panel)
+    await bot.press(find_button(panel, "驳回 张三"), user=bot.admin, message=panel)
     panel_now = bot.current(GROUP_ID, panel["message_id"])
     assert "待批请假" not in panel_now["text"]
     found = await rows(bot)
@@ -244,7 +245,7 @@ async def test_leave_by_word_command_and_button_then_admin_decides(bot, clock):
     assert found["张三"].status == Status.leave_rejected
     await bot.fake.wait_for_message(bot.member["id"], "请假已获批准")  # privately: he started the bot
     await bot.fake.wait_for_message(GROUP_ID, "张三 的请假未获批准")  # he did not: mentioned in the group
-    await roll_shows(bot, announcement, "王同志（已准）", "张三（未准假）")
+    await roll_shows(bot, announcement, "王同志（已批准）", "张三（未批准）")
 
     # After checking in, leave is refused; the refused member may still come.
     clock.set(TOMORROW_15)
@@ -277,8 +278,8 @@ async def test_proxy_then_close_then_makeup_checkin_and_makeup_study(bot, clock)
     clock.set(TOMORROW_15 + timedelta(minutes=31))
     await bot.settle_planner()
     summary = await bot.fake.wait_for_message(GROUP_ID, "签到结束")
-    assert "应到 3，出席 1（按时 1，迟到 0），请假 0，缺席 2；出席率 33%" in summary["text"]
-    assert "缺席（含未准假）：李书记、张三。已安排补学，请于12月1日（周二）前完成" in summary["text"]
+    assert "应到 3 人，实到 1 人（按时 1，迟到 0），请假 0 人，缺席 2 人；参会率 33%" in summary["text"]
+    assert "缺席人员（含请假未获批准）：李书记、张三。已安排补学，请于12月1日（周二）前完成" in summary["text"]
     async with bot.db() as s:
         items = {m.person_id: m for m in (await s.scalars(select(Makeup))).all()}
         ses = await s.scalar(select(StudySession))
@@ -287,8 +288,8 @@ async def test_proxy_then_close_then_makeup_checkin_and_makeup_study(bot, clock)
     assert set(items) == {found["张三"].person_id, found["李书记"].person_id}
     assert all(m.due_at == ses.closes_at + timedelta(days=7) for m in items.values())
     # 张三 and the admin never started the bot: they are mentioned in the group instead.
-    await bot.fake.wait_for_message(GROUP_ID, "需要补学")
-    await roll_shows(bot, announcement, "已结束", "缺席 2")
+    await bot.fake.wait_for_message(GROUP_ID, "须补学")
+    await roll_shows(bot, announcement, "签到结束", "缺席 2 人")
 
     # A make-up check-in (补签) for the admin: recorded, and his 补学 is waived.
     await bot.press(find_button(panel, "刷新"), user=bot.admin, message=panel)
@@ -309,7 +310,7 @@ async def test_proxy_then_close_then_makeup_checkin_and_makeup_study(bot, clock)
     await bot.say("/makeup", user=other)
     assert f"#{item_id}" in bot.last_text(other["id"]) and "截止" in bot.last_text(other["id"])
     await bot.say(f"/makeup {item_id} 太短", user=other)
-    assert "补学内容太短" in bot.last_text(other["id"])
+    assert "补学内容过短" in bot.last_text(other["id"])
     await bot.say(f"/makeup {item_id}", user=other)
     assert "请在编号后写上补学内容" in bot.last_text(other["id"])
     await bot.say("/makeup 学习了全会公报全文，体会是要把学习成果转化为工作实效。", user=other)
@@ -340,15 +341,15 @@ async def test_reminders_fire_from_the_real_scheduler(bot, clock):
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{await bot.outbox_summary()}") from None
 
-    await at(TOMORROW_15 - timedelta(hours=24), GROUP_ID, "明天有学习活动")
+    await at(TOMORROW_15 - timedelta(hours=24), GROUP_ID, "定于")
     h1 = await at(TOMORROW_15 - timedelta(hours=1), GROUP_ID, "1 小时后开始")
     assert [label for label, _ in buttons(h1)] == ["📝 请假"]
     opened = await at(TOMORROW_15 - timedelta(minutes=30), GROUP_ID, "开始签到")
     assert [label for label, _ in buttons(opened)] == ["✅ 签到", "📝 请假"]
     await bot.say("签到", user=other, chat_id=GROUP_ID)
-    nudge = await at(TOMORROW_15 + timedelta(minutes=10), bot.member["id"], "还没有签到或请假")
+    nudge = await at(TOMORROW_15 + timedelta(minutes=10), bot.member["id"], "尚未签到或请假")
     # Only who has not responded: 王同志 privately, the admin (never started the bot) in the group; not 张三.
-    await bot.fake.wait_for_message(GROUP_ID, "李书记 《学习贯彻四中全会精神》已开始", since=sent)
+    await bot.fake.wait_for_message(GROUP_ID, "李书记 “学习贯彻四中全会精神”已开始", since=sent)
     assert not any("张三" in m["text"] and "已开始" in m["text"] for m in bot.fake.sent_messages()[sent:])
     # The private reminder's button checks in to that session, from the private chat.
     await bot.press(find_button(nudge, "签到"), user=bot.member, chat_id=bot.member["id"], message=nudge)
@@ -381,7 +382,7 @@ async def test_guided_dialogue_survives_a_restart(start_bot, clock):
     await bot.stop()
     bot = await start_bot(delivery=FAST_ROLL)
     await bot.say("x" * 201, user=bot.admin, chat_id=GROUP_ID, reply_to=prompt)
-    assert "主题太长" in bot.last_text(GROUP_ID)
+    assert "主题过长" in bot.last_text(GROUP_ID)
     await bot.say("学习贯彻全会精神 @党员活动室", user=bot.admin, chat_id=GROUP_ID, reply_to=prompt)
     card = bot.fake.sent_messages(GROUP_ID)[-1]
     assert "主题：学习贯彻全会精神" in card["text"] and "地点：党员活动室" in card["text"]
@@ -413,14 +414,14 @@ async def test_typed_date_and_time_in_the_dialogue(bot, clock):
     await bot.press(find_button(bot.current(GROUP_ID, card["message_id"]), "其他日期"), user=bot.admin, message=card)
     ask = bot.fake.sent_messages(GROUP_ID)[-1]
     await bot.say("2026-11-20", user=bot.admin, chat_id=GROUP_ID, reply_to=ask)
-    assert "已经过去了" in bot.last_text(GROUP_ID)
+    assert "已过（" in bot.last_text(GROUP_ID)
     await bot.say("下周三", user=bot.admin, chat_id=GROUP_ID, reply_to=ask)
     card = bot.fake.sent_messages(GROUP_ID)[-1]
     assert "12月2日（周三）" in card["text"] and "第 3 步" in card["text"]
     await bot.press(find_button(card, "其他时间"), user=bot.admin, message=card)
     ask = bot.fake.sent_messages(GROUP_ID)[-1]
     await bot.say("16:00-15:00", user=bot.admin, chat_id=GROUP_ID, reply_to=ask)
-    assert "不晚于开始时间" in bot.last_text(GROUP_ID)
+    assert "结束时间应晚于开始时间" in bot.last_text(GROUP_ID)
     await bot.say("下午2点-4点", user=bot.admin, chat_id=GROUP_ID, reply_to=ask)
     prompt = bot.fake.sent_messages(GROUP_ID)[-1]
     assert "时间：14:00（120 分钟）" in prompt["text"] and "输入活动主题" in prompt["text"]
@@ -467,7 +468,7 @@ async def test_admin_views_several_open_sessions_and_who_is_expected(bot, clock)
     await bot.say("/join", user=newcomer, chat_id=GROUP_ID)  # joined after the sessions were made
     await bot.say("/sessions", user=bot.admin, chat_id=GROUP_ID)
     listing = bot.last_text(GROUP_ID)
-    assert "#1" in listing and "#2" in listing and "出席 0/3（0%）" in listing
+    assert "#1" in listing and "#2" in listing and "实到 0/3（参会率 0%）" in listing
 
     # Who is expected: the admin adds the newcomer to session 1 and takes 张三 off it.
     await bot.press(find_button(first, "管理"), user=bot.admin, message=first)
@@ -529,8 +530,8 @@ async def test_makeup_reminders_and_an_admin_confirms(bot, clock):
     # 张三's leave was never decided at the close; refusing it now assigns 补学.
     await bot.press(find_button(announcement, "管理"), user=bot.admin, message=announcement)
     panel = bot.fake.sent_messages(GROUP_ID)[-1]
-    await bot.press(find_button(panel, "不准 张三"), user=bot.admin, message=panel)
-    await bot.fake.wait_for_message(GROUP_ID, "需要补学：张三")
+    await bot.press(find_button(panel, "驳回 张三"), user=bot.admin, message=panel)
+    await bot.fake.wait_for_message(GROUP_ID, "须补学：张三")
     async with bot.db() as s:
         items = dict((await s.execute(select(Person.first_name, Makeup).join(Makeup, Makeup.person_id == Person.id))).all())
     assert items["张三"].reason == Status.leave_rejected and items["王同志"].reason == Status.absent

@@ -71,10 +71,10 @@ async def test_report_chart_and_xlsx_match_the_database(bot, clock):
     text = bot.texts(COMMITTEE)[-2]
     assert "机关党委群 · 2026年11月学习情况" in text
     assert "成员 3 人 · 学习活动 1 场" in text  # the admin, in both units, counts once
-    assert "出勤率 <b>67%</b>" not in text  # HTML is rendered by Telegram, not shown
-    assert "出勤率 67%（实到 2/应到 3；迟到 1、请假 0、缺席 1）" in text
+    assert "参会率 <b>67%</b>" not in text  # HTML is rendered by Telegram, not shown
+    assert "参会率 67%（实到 2/应到 3；迟到 1、请假 0、缺席 1）" in text
     assert "补学 未完成 1 项 · 已完成 0 项" in text
-    assert "1. 第一党支部群：出勤 67%" in text
+    assert "1. 第一党支部群：参会率 67%" in text
     photo = bot.fake.calls("sendPhoto")[-1]
     png = photo.files[next(iter(photo.files))]
     assert png.startswith(b"\x89PNG")
@@ -97,7 +97,7 @@ async def test_report_chart_and_xlsx_match_the_database(bot, clock):
     for name in ("机关党委群", "第一党支部群"):
         row = rows[name]
         assert (row["应到"], row["实到"], row["迟到"], row["缺席"], row["补学未完成"]) == (expected, attended, 1, 1, 1)
-        assert row["出勤率"] == round(100 * attended / expected) / 100
+        assert row["参会率"] == round(100 * attended / expected) / 100
     members = book["成员"]
     head = [c.value for c in members[1]]
     by_name = {(r[0], r[1]): dict(zip(head, r)) for r in members.iter_rows(min_row=2, values_only=True)}
@@ -132,15 +132,15 @@ async def test_bad_report_inputs_write_nothing(bot, clock):
     await quiet(bot)
     before = await bot.snapshot()
     await bot.say("/report 明年", user=bot.admin, chat_id=COMMITTEE)
-    assert "不认识的统计周期“明年”" in bot.last_text(COMMITTEE) and "/report 季度" in bot.last_text(COMMITTEE)
+    assert "无法识别统计周期“明年”" in bot.last_text(COMMITTEE) and "/report 季度" in bot.last_text(COMMITTEE)
     await bot.say("/report 月 第九支部", user=bot.admin, chat_id=COMMITTEE)
-    assert "找不到单位“第九支部”" in bot.last_text(COMMITTEE)
+    assert "未找到单位“第九支部”" in bot.last_text(COMMITTEE)
     await bot.say("/report 月 机关党委群", user=bot.admin, chat_id=GROUP_ID)
     assert "不是“第一党支部群”或其下级单位" in bot.last_text(GROUP_ID)
     await bot.say("/report 去年", user=bot.admin, chat_id=COMMITTEE)
-    assert "2025年还没有数据" in bot.last_text(COMMITTEE)
+    assert "2025年尚无数据" in bot.last_text(COMMITTEE)
     await bot.say("/export 上周", user=bot.admin, chat_id=COMMITTEE)
-    assert "还没有数据" in bot.last_text(COMMITTEE)
+    assert "尚无数据" in bot.last_text(COMMITTEE)
     assert not bot.fake.calls("sendDocument")
     # a forged button for a unit outside this chat's tree
     codec = bot.app.bot_data.codec
@@ -173,12 +173,12 @@ async def test_bulletin_docx_matches_the_database(bot, clock):
     paras = [p.text for p in doc.paragraphs]
     assert paras[0] == "机关党委群2026年第4季度学习情况季通报"
     assert "通报期间：2026年第4季度（2026-10-01 至 2026-12-31）" in paras
-    for heading in ("一、总体情况", "二、各单位成员情况", "三、出勤率与学时排名", "四、红榜", "五、黑榜（未达要求）", "六、补学名单"):
+    for heading in ("一、总体情况", "二、各单位成员情况", "三、参会率与学时完成率排名", "四、红榜", "五、黑榜（未达要求）", "六、补学名单"):
         assert heading in paras
     overview = [[c.text for c in r.cells] for r in doc.tables[0].rows]
     head = overview[0]
     total = dict(zip(head, overview[1]))
-    assert (total["单位"], total["应到"], total["实到"], total["缺席"], total["出勤率"]) == ("机关党委群", "3", "2", "1", "67%")
+    assert (total["单位"], total["应到"], total["实到"], total["缺席"], total["参会率"]) == ("机关党委群", "3", "2", "1", "67%")
     black = [[c.text for c in r.cells] for table in doc.tables for r in table.rows if r.cells[0].text == "张三"]
     assert ["张三", "第一党支部群", "0%", "1", "0%", "0"] in black  # on the 黑榜
     makeups = [[c.text for c in r.cells] for r in doc.tables[-1].rows]

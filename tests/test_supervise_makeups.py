@@ -96,7 +96,7 @@ async def test_quarter_bulletin_orders_makeup_without_a_session(bot, clock):
     assert "第一党支部群要求您补学" in notice["text"]
     admin_notice = await bot.fake.wait_for_message(ADMIN_ID, f"补学通知 #{mine['李书记'].id}")
     assert "机关党委群要求您补学" in admin_notice["text"]
-    group_notice = await bot.fake.wait_for_message(GROUP_ID, "需要补学（2026年第4季度学时未达标")
+    group_notice = await bot.fake.wait_for_message(GROUP_ID, "须补学（2026年第4季度学时未达标")
     assert "张三" in group_notice["text"]
 
     # /makeup lists it by its title; handing it in completes it.
@@ -104,7 +104,7 @@ async def test_quarter_bulletin_orders_makeup_without_a_session(bot, clock):
     listing = bot.last_text(MEMBER_ID)
     assert f"#{mine['王同志'].id} 2026年第4季度学时未达标：补足学时并提交学习心得（第一党支部群）截止" in listing
     await bot.say(f"/makeup {mine['王同志'].id} {NOTE}", user=bot.member)
-    assert f"已提交补学 #{mine['王同志'].id}《2026年第4季度学时未达标" in bot.last_text(MEMBER_ID)
+    assert f"已提交补学 #{mine['王同志'].id}“2026年第4季度学时未达标" in bot.last_text(MEMBER_ID)
     async with bot.db() as s:
         done = await s.get(Makeup, mine["王同志"].id)
     assert (done.state, done.note) == (MakeupState.done, NOTE)

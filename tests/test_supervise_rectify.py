@@ -73,8 +73,8 @@ async def test_bad_rectify_inputs_write_nothing(bot, clock):
     before = await bot.snapshot()
     cases = [
         (COMMITTEE, "/rectify add 学习记录不全 | 张书记", "要写五部分"),
-        (COMMITTEE, "/rectify add 问题 | 张书记 | 第九支部 | 12月31日 | 措施", "找不到单位“第九支部”"),
-        (COMMITTEE, "/rectify add 问题 | 张书记 | 第一党支部群 | 11月1日 | 措施", "已经过了"),
+        (COMMITTEE, "/rectify add 问题 | 张书记 | 第九支部 | 12月31日 | 措施", "未找到单位“第九支部”"),
+        (COMMITTEE, "/rectify add 问题 | 张书记 | 第一党支部群 | 11月1日 | 措施", "已过"),
         (COMMITTEE, "/rectify add 问题 | 张书记 | 第一党支部群 | 不知道 | 措施", "不知道"),
         (GROUP_ID, "/rectify add 问题 | 张书记 | 机关党委群 | 12月31日 | 措施", "不是“第一党支部群”或其下级单位"),
         (COMMITTEE, "/rectify 9 进展", "没有 #9"),

@@ -68,15 +68,15 @@ async def test_bad_task_inputs_write_nothing(bot, clock):
     await quiet(bot)
     before = await bot.snapshot()
     cases = [
-        (COMMITTEE, "/tasks set 13月\n开会", "不认识的月份“13月”"),
+        (COMMITTEE, "/tasks set 13月\n开会", "无法识别月份“13月”"),
         (COMMITTEE, "/tasks set 12月", "没有任务内容"),
         (COMMITTEE, "/tasks set 12月\n11月3日 开会", "不在 2026-12 月内"),
         (COMMITTEE, "/tasks set 12月\n12月3日", "只有日期，没有任务内容"),
-        (COMMITTEE, "/tasks 5月", "2026年5月还没有任务清单"),
-        (COMMITTEE, "/tasks done 1", "找不到下达给本单位的第 1 号任务"),  # the issuer does not report
-        (GROUP_ID, "/tasks set 12月\n开会", "还没有下级单位"),
+        (COMMITTEE, "/tasks 5月", "2026年5月尚无任务清单"),
+        (COMMITTEE, "/tasks done 1", "未找到下达给本单位的第 1 号任务"),  # the issuer does not report
+        (GROUP_ID, "/tasks set 12月\n开会", "尚无下级单位"),
         (GROUP_ID, "/tasks done", "请写明第几项"),
-        (GROUP_ID, "/tasks done 99 好", "找不到下达给本单位的第 99 号任务"),
+        (GROUP_ID, "/tasks done 99 好", "未找到下达给本单位的第 99 号任务"),
         (GROUP_ID, "/tasks done 1 #77", "没有编号为 #77 的学习活动"),
     ]
     for chat, text, expected in cases:
@@ -86,7 +86,7 @@ async def test_bad_task_inputs_write_nothing(bot, clock):
     async with bot.db() as s:
         item = await s.scalar(select(TaskItem).join(TaskList).order_by(TaskItem.id))
     await bot.press(codec.encode("sv.td", item.id), user=bot.admin, chat_id=COMMITTEE)
-    assert "找不到" in bot.last_answer()
+    assert "未找到" in bot.last_answer()
     people = lambda snap: {k: v for k, v in snap.items() if k != "people"}  # noqa: E731
     assert people(await bot.snapshot()) == people(before)
 
@@ -102,7 +102,7 @@ async def test_half_year_check_sheet(bot, clock):
     await bot.say("/export check 上月", user=bot.admin, chat_id=COMMITTEE)
     assert "半年检查按半年统计" in bot.last_text(COMMITTEE)
     await bot.say("/export check 上半年", user=bot.admin, chat_id=COMMITTEE)
-    assert "2026年上半年还没有数据" in bot.last_text(COMMITTEE)
+    assert "2026年上半年尚无数据" in bot.last_text(COMMITTEE)
     await bot.say("/export check", user=bot.admin, chat_id=COMMITTEE)
     call = bot.fake.calls("sendDocument")[-1]
     assert "2026年下半年检查表（2 个单位）" in call.params["caption"]
@@ -112,5 +112,5 @@ async def test_half_year_check_sheet(bot, clock):
     rows = {r[0].strip("　"): dict(zip(head, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
     assert (rows["第一党支部群"]["主题党日"], rows["第一党支部群"]["支部党员大会"]) == (1, 0)
     assert (rows["第一党支部群"]["规定动作（项）"], rows["第一党支部群"]["规定动作已完成"]) == (2, 1)
-    assert rows["第一党支部群"]["出勤率"] == 0.67
+    assert rows["第一党支部群"]["参会率"] == 0.67
     assert rows["机关党委群"]["规定动作（项）"] == 0  # its own list is not its task

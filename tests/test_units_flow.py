@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy import select
 
+from bot.i18n import t
 from models.outbox import Outbox
 from models.prompts import Prompt
 from models.units import Membership, Person, Role, Unit, UnitKind
@@ -31,7 +32,7 @@ async def bind(bot, kind_label: str = "党支部", chat_id: int = GROUP_ID, titl
     bot.group(chat_id, title)
     await bot.say("/bind", user=bot.admin, chat_id=chat_id)
     chooser = bot.fake.sent_messages(chat_id)[-1]
-    assert "单位类型" in chooser["text"]
+    assert "党组织的类型" in chooser["text"]
     await bot.press(find_button(chooser, kind_label), user=bot.admin, chat_id=chat_id, message=chooser)
     return bot.current(chat_id, chooser["message_id"])
 
@@ -47,14 +48,14 @@ async def test_start_in_private_records_reachability(bot):
 async def test_english_users_get_english(bot):
     user = bot.fake.user(3001, "Alice", language_code="en-GB")
     await bot.say("/start", user=user)
-    assert bot.last_text(3001).startswith("Hello, Alice!")
+    assert bot.last_text(3001).startswith("Hello, Alice.")
 
 
 async def test_bind_with_buttons_then_members_join(bot):
     summary_msg = await bind(bot)
     summary = summary_msg["text"]
-    assert "已绑定学习单位" in summary and "第一党支部群" in summary and "党支部" in summary
-    assert "我还不是本群管理员" in summary  # the bot explains how to make it an admin
+    assert "已登记单位" in summary and "第一党支部群" in summary and "党支部" in summary
+    assert "本助手尚不是本群管理员" in summary  # the bot explains how to make it an admin
     assert "下一步" in summary
     async with bot.db() as s:
         unit = await s.scalar(select(Unit))
@@ -70,7 +71,7 @@ async def test_bind_with_buttons_then_members_join(bot):
     assert await bot.count(Membership, Membership.unit_id == unit.id) == 2
     assert "王同志" in bot.last_text(GROUP_ID) and "现有 2 人" in bot.last_text(GROUP_ID)
     answers = [r.params.get("text") for r in bot.fake.calls("answerCallbackQuery")]
-    assert answers[-1] == "您已经是《第一党支部群》的成员"
+    assert answers[-1] == t("zh", "join.already_short", unit="第一党支部群")
 
 
 async def test_bind_one_line_form_and_rebind_updates(bot):
@@ -78,7 +79,7 @@ async def test_bind_one_line_form_and_rebind_updates(bot):
     await bot.say("/bind 机关党委 机关党委（直属）", user=bot.admin, chat_id=GROUP_ID)
     assert "机关党委（直属）" in bot.last_text(GROUP_ID)
     await bot.say("/bind 中心组", user=bot.admin, chat_id=GROUP_ID)
-    assert "已更新学习单位" in bot.last_text(GROUP_ID)
+    assert "已更新单位" in bot.last_text(GROUP_ID)
     async with bot.db() as s:
         units = (await s.scalars(select(Unit))).all()
     assert len(units) == 1 and units[0].kind == UnitKind.lead and units[0].name == "机关党委（直属）"
@@ -90,7 +91,7 @@ async def test_bind_refusals_write_nothing(bot):
     await bot.say("/bind", user=bot.member, chat_id=GROUP_ID)
     assert "只有本单位管理员" in bot.last_text(GROUP_ID)
     await bot.say("/bind 居委会", user=bot.admin, chat_id=GROUP_ID)
-    assert "不认识的单位类型" in bot.last_text(GROUP_ID) and "/bind 党支部" in bot.last_text(GROUP_ID)
+    assert "无法识别党组织类型" in bot.last_text(GROUP_ID) and "/bind 党支部" in bot.last_text(GROUP_ID)
     after = await bot.snapshot()
     # Only the people table may change: the bot learns who wrote.
     assert {k: v for k, v in after.items() if k != "people"} == {k: v for k, v in before.items() if k != "people"}
@@ -101,7 +102,7 @@ async def test_bind_refusals_write_nothing(bot):
 async def test_bind_reports_bot_admin_status(bot):
     bot.group(bot_admin=True)
     await bot.say("/bind 党支部", user=bot.admin, chat_id=GROUP_ID)
-    assert "我已是本群管理员" in bot.last_text(GROUP_ID)
+    assert "本助手已是本群管理员" in bot.last_text(GROUP_ID)
     async with bot.db() as s:
         assert (await s.scalar(select(Unit))).bot_is_admin is True
 
@@ -111,25 +112,25 @@ async def test_join_command_and_deep_link(bot):
     await bot.say("/join", user=bot.member, chat_id=GROUP_ID)
     assert "王同志" in bot.last_text(GROUP_ID) and "已加入" in bot.last_text(GROUP_ID)
     # The member had not started the bot: a hint with a button to do so follows.
-    assert "私聊我发一次 /start" in bot.last_text(GROUP_ID)
+    assert "发送一次 /start" in bot.last_text(GROUP_ID)
     async with bot.db() as s:
         unit = await s.scalar(select(Unit))
     newcomer = bot.fake.user(4001, "赵敏")
     await bot.say(f"/start join_{unit.join_code}", user=newcomer)
-    assert "您已加入《第一党支部群》" in bot.last_text(4001)
+    assert "您已加入第一党支部群" in bot.last_text(4001)
     await bot.say("/start join_@@bad", user=newcomer)
     assert "加入链接无效" in bot.last_text(4001)
     await bot.say("/start join_ZZZZZZZZ", user=newcomer)
     assert "加入链接无效" in bot.last_text(4001)
     assert await bot.count(Membership, Membership.unit_id == unit.id) == 3
     await bot.say("/join", user=newcomer)
-    assert "请在单位的群里发送 /join" in bot.last_text(4001)
+    assert "请在所在单位的群里发送 /join" in bot.last_text(4001)
 
 
 async def test_join_in_unbound_group(bot):
     bot.group()
     await bot.say("/join", user=bot.member, chat_id=GROUP_ID)
-    assert "还没有绑定" in bot.last_text(GROUP_ID)
+    assert "尚未登记" in bot.last_text(GROUP_ID)
     assert await bot.count(Membership) == 0
 
 
@@ -165,9 +166,9 @@ async def test_rename_through_a_reply_prompt(bot):
     # Someone else answering the prompt is ignored; the admin's answer renames.
     await bot.say("乱改", user=bot.member, chat_id=GROUP_ID, reply_to=prompt)
     await bot.say("x" * 70, user=bot.admin, chat_id=GROUP_ID, reply_to=prompt)
-    assert "名称太长（70 字）" in bot.last_text(GROUP_ID)
+    assert "名称过长（70 字）" in bot.last_text(GROUP_ID)
     await bot.say("机关第一党支部", user=bot.admin, chat_id=GROUP_ID, reply_to=prompt)
-    assert "已改名为《机关第一党支部》" in bot.last_text(GROUP_ID)
+    assert "已改名为机关第一党支部" in bot.last_text(GROUP_ID)
     async with bot.db() as s:
         assert (await s.scalar(select(Unit))).name == "机关第一党支部"
     assert await bot.count(Prompt) == 0
@@ -212,12 +213,12 @@ async def test_help_and_unknown_commands(bot):
     await bot.say("/help", user=bot.member, chat_id=GROUP_ID)
     assert "/bind" in bot.last_text(GROUP_ID) and "/join" in bot.last_text(GROUP_ID)
     await bot.say("/frobnicate", user=bot.member)
-    assert "我不认识 /frobnicate" in bot.last_text(bot.member["id"])
+    assert "无法识别命令 /frobnicate" in bot.last_text(bot.member["id"])
     sent = len(bot.fake.sent_messages(GROUP_ID))
     await bot.say("/frobnicate", user=bot.member, chat_id=GROUP_ID)  # not addressed to us: stay quiet
     assert len(bot.fake.sent_messages(GROUP_ID)) == sent
     await bot.say(f"/frobnicate@{bot.fake.bot_username}", user=bot.member, chat_id=GROUP_ID)
-    assert "我不认识" in bot.last_text(GROUP_ID)
+    assert "无法识别命令" in bot.last_text(GROUP_ID)
 
 
 async def test_menus_are_set_per_scope_and_language(bot):
@@ -242,7 +243,7 @@ async def test_errors_are_answered_with_a_reference_and_logged_without_the_token
     with caplog.at_level(logging.DEBUG):
         await bot.say("/start", user=bot.member)
     text = bot.last_text(bot.member["id"])
-    assert "处理时出错了（编号" in text and "Traceback" not in text and "kaboom" not in text
+    assert "处理时出现错误（编号" in text and "Traceback" not in text and "kaboom" not in text
     assert "kaboom" in caplog.text and bot.fake.token not in caplog.text
     async with bot.db() as s:  # the failed update rolled back: /start did not half-happen
         assert (await s.scalar(select(Person).where(Person.tg_user_id == bot.member["id"]))) is None

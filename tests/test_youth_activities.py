@@ -102,7 +102,7 @@ async def test_activity_through_the_dialogue_closes_and_its_record_counts(bot, c
     sent = len(bot.fake.sent_messages())
     clock.set(beijing(9, 35, 1))
     ask = await bot.fake.wait_for_message(zhang, "请写这次活动的记录", since=sent)
-    assert "青年理论学习小组活动·读书会《共读《习近平谈治国理政》第四卷》" in ask["text"]
+    assert "青年理论学习小组活动·读书会“共读《习近平谈治国理政》第四卷”" in ask["text"]
     assert "出席 2/" in ask["text"] and "2026-11" in ask["text"]
     summary = await bot.fake.wait_for_message(g.chat, "签到结束", since=sent)
     assert "青年理论学习小组活动·读书会" in summary["text"]
@@ -118,7 +118,7 @@ async def test_activity_through_the_dialogue_closes_and_its_record_counts(bot, c
     ack = bot.fake.sent_messages(zhang)[-1]
     await bot.press(find_button(ack, "完成"), user=g.zhang, chat_id=zhang, message=ack)
     done = bot.current(zhang, ack["message_id"])["text"]
-    assert "已提交《青年理论学习小组》活动 青年理论学习小组活动·读书会《共读" in done
+    assert "已提交青年理论学习小组活动 青年理论学习小组活动·读书会“共读" in done
     notice = await bot.fake.wait_for_message(g.chat, "提交了活动")
     assert "共读第四卷第一专题" in notice["text"]
     [rec] = await records(bot)
@@ -127,11 +127,11 @@ async def test_activity_through_the_dialogue_closes_and_its_record_counts(bot, c
 
     # Once recorded, nothing is pending: /record writes the period's record again, not the activity's.
     await bot.say("/record", user=g.zhang)
-    assert "正在写《青年理论学习小组》2026-11 的活动记录" in bot.last_text(zhang)
+    assert "正在写青年理论学习小组2026-11 的活动记录" in bot.last_text(zhang)
 
     # /sessions shows the form.
     await g.say("/sessions", bot.admin)
-    assert "青年理论学习小组活动·读书会《共读" in bot.last_text(g.chat)
+    assert "青年理论学习小组活动·读书会“共读" in bot.last_text(g.chat)
 
     # 王同志 hands in a reflection; the evaluation counts the activity, its attendance and the reflection.
     await bot.say("/reflect", user=bot.member)
@@ -150,8 +150,8 @@ async def test_activity_through_the_dialogue_closes_and_its_record_counts(bot, c
     await bot.say("/evaluate", user=bot.admin, chat_id=COMMITTEE)
     listing = bot.fake.sent_messages(COMMITTEE)[-1]
     card = await g.press(listing, "青年理论学习小组", bot.admin, chat_id=COMMITTEE)
-    assert "小组活动：1 场（已写记录 1 场）" in card["text"] and "活动出席：2/" in card["text"]
-    assert "青年理论学习小组活动·读书会《共读" in card["text"] and "张青：共读第四卷" in card["text"]
+    assert "小组活动：1 场（已写记录 1 场）" in card["text"] and "活动参加：2/" in card["text"]
+    assert "青年理论学习小组活动·读书会“共读" in card["text"] and "张青：共读第四卷" in card["text"]
     await g.press(card, "良好", bot.admin, chat_id=COMMITTEE)
     async with bot.db() as s:
         ev = await s.scalar(select(Evaluation))
@@ -172,10 +172,10 @@ async def test_one_line_activity_asks_in_the_group_and_record_attaches(bot, cloc
     before = await bot.snapshot()
     await g.say("/session 今天 09:05 青年理论学习小组活动 学习党史 @三楼", bot.admin)
     refused = bot.last_text(g.chat)
-    assert "“学习党史”不是其中之一" in refused and "交流研讨、调研参观" in refused and "读书会" in refused
+    assert "“学习党史”不在其中" in refused and "交流研讨、调研参观" in refused and "读书会" in refused
     assert "例：" in refused and "/session 明天 15:00 青年理论学习小组活动 读书会" in refused
     await g.say("/session 今天 09:05 青年小组", bot.admin)
-    assert "不是其中之一" in bot.last_text(g.chat)
+    assert "不在其中" in bot.last_text(g.chat)
     assert without(await bot.snapshot()) == without(before)
 
     await g.say("/session 今天 09:05 青年理论学习小组活动 知识竞赛 党史知识竞赛 @三楼", bot.admin)
@@ -196,7 +196,7 @@ async def test_one_line_activity_asks_in_the_group_and_record_attaches(bot, cloc
     sent = len(bot.fake.sent_messages())
     clock.set(beijing(9, 6, 1))
     ask = await bot.fake.wait_for_message(g.chat, "请本期（2026-11）轮值小组长写活动记录", since=sent)
-    assert "张青" in ask["text"] and "知识竞赛《党史知识竞赛》" in ask["text"] and "出席 2/" in ask["text"]
+    assert "张青" in ask["text"] and "知识竞赛“党史知识竞赛”" in ask["text"] and "出席 2/" in ask["text"]
     await prompt_kept(bot, g.chat, ask["message_id"])
     async with bot.db() as s:
         closed = await s.get(StudySession, ses.id)
@@ -208,7 +208,7 @@ async def test_one_line_activity_asks_in_the_group_and_record_attaches(bot, cloc
     # /record in the group while the activity waits: the record is the activity's.
     photo = await g.post(g.liu, photo=bot.fake.add_photo(b"contest"))
     await g.say("/record 开展党史知识竞赛，5 人参加，平均正确率 80%。", g.zhang, reply_to=photo)
-    assert "已记下《青年理论学习小组》活动 青年理论学习小组活动·知识竞赛《党史知识竞赛》" in bot.last_text(g.chat)
+    assert "已记下青年理论学习小组活动 青年理论学习小组活动·知识竞赛“党史知识竞赛”" in bot.last_text(g.chat)
     [rec] = await records(bot)
     assert (rec.session_id, len(rec.photos), rec.submitted_at is not None) == (ses.id, 1, True)
 
@@ -219,7 +219,7 @@ async def test_one_line_activity_asks_in_the_group_and_record_attaches(bot, cloc
     assert without(await bot.snapshot()) == without(before)
     # And /record now, with nothing pending, is the period's record again.
     await g.say("/record 本月还组织了志愿服务。", g.zhang)
-    assert "已记下《青年理论学习小组》2026-11 的活动记录" in bot.last_text(g.chat)
+    assert "已记下青年理论学习小组2026-11 的活动记录" in bot.last_text(g.chat)
     assert [r.session_id for r in await records(bot)] == [ses.id, None]
     # A member who is neither leader nor admin is refused.
     await g.say("/record 我也写", g.liu)
@@ -230,7 +230,7 @@ async def test_one_line_activity_asks_in_the_group_and_record_attaches(bot, cloc
     assert statuses[ses.id] == SessionState.closed and statuses[other.id] == SessionState.scheduled
     await g.say("/youth", g.liu)
     assert "小组活动：1 场（已写记录 1 场）" in bot.last_text(g.chat)
-    assert "活动出席：2/" in bot.last_text(g.chat)
+    assert "活动参加：2/" in bot.last_text(g.chat)
 
 
 def test_the_form_after_the_kind_in_one_line():
@@ -268,18 +268,18 @@ async def test_request_falls_back_to_the_group_when_the_leader_blocked_the_bot(b
     sent = len(bot.fake.sent_messages())
     clock.set(beijing(9, 6, 1))
     ask = await bot.fake.wait_for_message(g.chat, "请本期（2026-11）轮值小组长写活动记录", since=sent)
-    assert "张青" in ask["text"] and "志愿服务《社区理论宣讲》" in ask["text"]
+    assert "张青" in ask["text"] and "志愿服务“社区理论宣讲”" in ask["text"]
     await prompt_kept(bot, g.chat, ask["message_id"])
 
     # 张青 answers in the group by replying to the request; the draft is finished with its button.
     await g.say("赴社区开展理论宣讲，服务群众 30 余人。", g.zhang, reply_to=ask)
     ack = g.last()
-    assert "已记入活动 青年理论学习小组活动·志愿服务《社区理论宣讲》" in ack["text"]
+    assert "已记入活动 青年理论学习小组活动·志愿服务“社区理论宣讲”" in ack["text"]
     assert await records(bot) and (await records(bot))[0].submitted_at is None
     # Only the author may finish it.
     await bot.press(find_button(ack, "完成"), user=g.liu, chat_id=g.chat, message=ack)
     assert (await records(bot))[0].submitted_at is None
     done = await g.press(ack, "完成", g.zhang)
-    assert "已提交《青年理论学习小组》活动 青年理论学习小组活动·志愿服务《社区理论宣讲》" in done["text"]
+    assert "已提交青年理论学习小组活动 青年理论学习小组活动·志愿服务“社区理论宣讲”" in done["text"]
     [rec] = await records(bot)
     assert (rec.session_id, rec.text, rec.submitted_at is not None) == (ses.id, "赴社区开展理论宣讲，服务群众 30 余人。", True)

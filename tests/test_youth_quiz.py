@@ -43,11 +43,11 @@ async def test_contest_of_five_questions_with_three_players(bot, start_bot):
     await g.command("/rotation @zhangqing @liuyang", bot.admin)
     doc = await send_file(g, bot.admin, QUESTIONS, "党史.txt")
     await g.say("/quiz import 党史", bot.admin, reply_to=doc)
-    assert "已导入 5 题到题库《党史》" in bot.last_text(g.chat)
+    assert "已导入 5 题到题库“党史”" in bot.last_text(g.chat)
     # The leader (张青, not an admin) may add questions too; to a bank of their choosing.
     await g.say("/quiz bank 练习", g.zhang)
     await g.say("/quiz add 学习强国平台于哪年上线？ | 2018 | 2019 | 2020 | 2 | 2019年1月1日上线", g.zhang)
-    assert "已加入题库《练习》（共 1 题）" in bot.last_text(g.chat) and "正确答案：2019" in bot.last_text(g.chat)
+    assert "已加入题库“练习”（共 1 题）" in bot.last_text(g.chat) and "正确答案：2019" in bot.last_text(g.chat)
 
     await g.say("/quiz start 党史 20秒", bot.admin)
     assert "共 5 题，每题限时 20 秒" in bot.last_text(g.chat)
@@ -80,7 +80,7 @@ async def test_contest_of_five_questions_with_three_players(bot, start_bot):
     await bot.settle_planner()
     board = (await bot.fake.wait_for_message(g.chat, "知识竞赛结果"))["text"]
     lines = board.splitlines()
-    assert "《党史》" in lines[0] and "共 5 题，3 人作答" in lines[1]
+    assert "“党史”" in lines[0] and "共 5 题，3 人作答" in lines[1]
     ranked = [line for line in lines if "答对" in line]
     assert ranked == ["🥇 张青　答对 5/5　用时 15.0 秒", "🥈 刘洋　答对 5/5　用时 18.0 秒",
                       "🥉 王同志　答对 4/5　用时 4.0 秒"]
@@ -142,9 +142,9 @@ async def test_contest_stopped_early_and_contests_without_questions(bot):
     await g.say("/quiz bank 空题库", bot.admin)
     before = await bot.snapshot()
     await g.say("/quiz start 空题库", bot.admin)
-    assert "题库《空题库》还没有题目，无法开始竞赛" in bot.last_text(g.chat)
+    assert "题库“空题库”还没有题目，无法开始竞赛" in bot.last_text(g.chat)
     await g.say("/quiz start 不存在", bot.admin)
-    assert "没有名为《不存在》的题库" in bot.last_text(g.chat)
+    assert "没有名为“不存在”的题库" in bot.last_text(g.chat)
     await g.say("/quiz start 30", bot.admin)
     assert "是题数还是秒数" in bot.last_text(g.chat)
     await g.say("/quiz start 5秒", bot.admin)
@@ -219,8 +219,8 @@ async def test_one_line_questions_and_who_may_load_them(bot):
         ("/quiz add 题目 | 甲 | 乙 | 3", "正确选项序号 3 超出范围（共 2 个选项）"),
         ("/quiz add 题目 | 甲 | | 1", "第 2 个选项是空的"),
         ("/quiz add 题目 | 甲 | 乙 | 第一个", "正确选项序号应是数字"),
-        ("/quiz add " + "长" * 300 + " | 甲 | 乙 | 1", "题目太长（300 字），最多 280 字"),
-        ("/quiz frobnicate", "不认识“frobnicate”"),
+        ("/quiz add " + "长" * 300 + " | 甲 | 乙 | 1", "题目过长（300 字），不得超过 280 字"),
+        ("/quiz frobnicate", "无法识别“frobnicate”"),
         ("/quiz del 1", "还没有当前题库"),
     ]:
         await g.say(text, bot.admin)
@@ -231,7 +231,7 @@ async def test_one_line_questions_and_who_may_load_them(bot):
     await g.say("/quiz list", g.liu)
     assert "1. 党的根本宗旨是？（答案：为人民服务）" in bot.last_text(g.chat)
     await g.say("/quiz", g.liu)
-    assert "题库《青年理论学习小组》：1 题" in bot.last_text(g.chat)
+    assert "题库“青年理论学习小组”：1 题" in bot.last_text(g.chat)
     await g.say("/quiz del 2", bot.admin)
     assert "没有第 2 题" in bot.last_text(g.chat)
     await g.say("/quiz del 1", bot.admin)

@@ -18,7 +18,7 @@ async def test_leader_writes_a_record_with_photos_in_private(bot):
     zhang = g.zhang["id"]
     await bot.say("/record", user=g.zhang)
     opened = bot.fake.sent_messages(zhang)[-1]
-    assert "正在写《青年理论学习小组》2026-11 的活动记录" in opened["text"]
+    assert "正在写青年理论学习小组2026-11 的活动记录" in opened["text"]
     await bot.say("今天开展读书会，共读《习近平谈治国理政》第四卷。", user=g.zhang)
     first, second = bot.fake.add_photo(b"photo-1"), bot.fake.add_photo(b"photo-2", width=800, height=600)
     await bot.inject(bot.fake.message(zhang, g.zhang, None, photo=first, caption="全体合影"))
@@ -30,7 +30,7 @@ async def test_leader_writes_a_record_with_photos_in_private(bot):
     await bot.inject(bot.fake.message(zhang, g.zhang, None, sticker=sticker))
     assert "请发送文字或照片" in bot.last_text(zhang)
     await bot.press(find_button(ack, "完成"), user=g.zhang, chat_id=zhang, message=ack)
-    assert "已提交《青年理论学习小组》2026-11 的活动记录" in bot.current(zhang, ack["message_id"])["text"]
+    assert "已提交青年理论学习小组2026-11 的活动记录" in bot.current(zhang, ack["message_id"])["text"]
     async with bot.db() as s:
         rec = await s.scalar(select(ActivityRecord))
     assert rec.text == "今天开展读书会，共读《习近平谈治国理政》第四卷。\n全体合影"
@@ -56,7 +56,7 @@ async def test_records_in_the_group_and_who_may_write_them(bot):
     await g.command("/rotation @zhangqing @liuyang", bot.admin)
     photo = await g.post(g.liu, photo=bot.fake.add_photo(b"p"))
     await g.say("/record 开展“青年讲述党史中的财经故事”演讲，6 人参加。", g.zhang, reply_to=photo)
-    assert "已记下《青年理论学习小组》2026-11 的活动记录" in bot.last_text(g.chat)
+    assert "已记下青年理论学习小组2026-11 的活动记录" in bot.last_text(g.chat)
     assert "照片 1 张" in bot.last_text(g.chat)
     await g.say("/record", g.zhang)
     assert "私聊我发送 /record" in bot.last_text(g.chat)
@@ -67,7 +67,7 @@ async def test_records_in_the_group_and_who_may_write_them(bot):
     await bot.say("/record", user=g.liu)
     assert "不是任何青年小组的轮值小组长或管理员" in bot.last_text(g.liu["id"])
     await g.say("/record " + "长" * 2001, g.zhang)
-    assert "记录太长（2001 字），最多 2000 字" in bot.last_text(g.chat)
+    assert "记录过长（2001 字），不得超过 2000 字" in bot.last_text(g.chat)
     assert without(await bot.snapshot()) == without(before)
     # The leader of the period just ended may still write it up during the first week of the next.
     bot.clock.advance(days=10)
@@ -118,9 +118,9 @@ async def test_committee_rates_a_group_and_shows_an_excellent_case(bot):
     await bot.press(find_button(ask, "同意"), user=g.zhang, chat_id=COMMITTEE)
     assert "按钮已失效" in bot.fake.calls("answerCallbackQuery")[-1].params["text"]
     await bot.press(find_button(ask, "同意"), user=g.zhang, chat_id=g.chat, message=ask)
-    assert "已发送到《机关党委》群" in bot.current(g.chat, ask["message_id"])["text"]
+    assert "已发送到机关党委群" in bot.current(g.chat, ask["message_id"])["text"]
     case = await bot.fake.wait_for_message(COMMITTEE, "优秀案例")
-    assert "青年理论学习小组》2026-11" in case["text"] and "赴红色教育基地调研参观" in case["text"]
+    assert "青年理论学习小组2026-11" in case["text"] and "赴红色教育基地调研参观" in case["text"]
     await bot.until(lambda: bot.fake.calls("sendPhoto"), what="the case's photo")
     shown = bot.fake.calls("sendPhoto")[-1].params
     assert shown["chat_id"] == COMMITTEE and shown["photo"] == photo["photo"][-1]["file_id"]

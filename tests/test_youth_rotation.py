@@ -69,9 +69,9 @@ async def test_rotation_by_mentions_and_its_bad_input(bot):
     await bot.say("hi", user=outsider, chat_id=g.chat)
     for text, expected in [
         ("/rotation @passerby", "找不到成员“@passerby”"),
-        ("/rotation 每年", "看不懂“每年”"),
-        ("/rotation 25:00", "看不懂“25:00”"),
-        ("/rotation @zhangqing 停止", "看不懂"),
+        ("/rotation 每年", "无法识别“每年”"),
+        ("/rotation 25:00", "无法识别“25:00”"),
+        ("/rotation @zhangqing 停止", "无法识别"),
     ]:
         await g.command(text, bot.admin)
         assert expected in bot.last_text(g.chat), (text, bot.last_text(g.chat))
@@ -177,10 +177,10 @@ async def test_youth_flags(bot):
 
     before = await bot.snapshot()
     for text, expected in [
-        ("/youthflag 1800", "出生年份 1800 不对"),
+        ("/youthflag 1800", "出生年份 1800 有误"),
         ("/youthflag 是", "请指明是哪位成员"),
         ("/youthflag 上限 99", "年龄上限 99 不在"),
-        ("/youthflag 也许", "看不懂“也许”"),
+        ("/youthflag 也许", "无法识别“也许”"),
     ]:
         await g.say(text, bot.admin, reply_to=hello if "1800" in text else None)
         assert expected in bot.last_text(g.chat), (text, bot.last_text(g.chat))

@@ -61,7 +61,7 @@ async def _readings_add(update: Update, ctx: Ctx) -> None:
         tier = TIER_WORDS[head[0].lower()]
         raw = head[1] if len(head) > 1 else ""
     added = await ss.add_reading(ctx.session, unit=ctx.unit, tier=tier, raw=raw, by=ctx.person, now=ctx.now)
-    ctx.reply("readings.added", count=len(added), tier=ctx.t(f"rank.{tier.value}"),
+    ctx.reply("readings.added", count=len(added), tier=ctx.t(f"readings.tier.{tier.value}"),
               titles="、".join(r.title for r in added))
 
 

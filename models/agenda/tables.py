@@ -41,7 +41,11 @@ CATEGORY_WORDS: dict[str, Category] = {
     "3": Category.sector, "本系统": Category.sector, "本行业": Category.sector, "本领域": Category.sector,
     "本部门": Category.sector, "行业": Category.sector,
     "4": Category.city, "市委": Category.city, "市委决策": Category.city, "决策部署": Category.city,
-    "决策": Category.city, **{c.value: c for c in Category},
+    "决策": Category.city,
+    # the catalogs' own labels (agenda.cat.*), so a label copied from a button is understood
+    "全局工作": Category.national, "全局": Category.national, "本省": Category.provincial,
+    "本部门本系统": Category.sector, "市委决定事项": Category.city, "决定事项": Category.city,
+    **{c.value: c for c in Category},
 }
 
 

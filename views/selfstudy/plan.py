@@ -89,7 +89,7 @@ def readings(r: Renderer, person: Person, listed: list[ss.Reading],
     buttons = []
     for n, reading in enumerate(listed, 1):
         lines.append(r.t("readings.item", n=n, mark="✅" if reading.id in read else "⬜", title=reading.title,
-                         tier=r.t(f"rank.{reading.tier.value}"), link=link_html(r.lang, reading.link)))
+                         tier=r.t(f"readings.tier.{reading.tier.value}"), link=link_html(r.lang, reading.link)))
         if reading.id not in read:
             buttons.append(r.button("=" + r.t("readings.btn_read", n=n), Act.read, reading.id))
     if not listed:
@@ -100,7 +100,7 @@ def readings(r: Renderer, person: Person, listed: list[ss.Reading],
 def readings_all(r: Renderer, unit: Unit, listed: list[ss.Reading]) -> str:
     """A unit's whole list, every tier, with the numbers /readings del takes."""
     lines = [r.t("readings.all_title", unit=unit.name)]
-    lines += [r.t("readings.all_item", id=x.id, title=x.title, tier=r.t(f"rank.{x.tier.value}"),
+    lines += [r.t("readings.all_item", id=x.id, title=x.title, tier=r.t(f"readings.tier.{x.tier.value}"),
                   link=link_html(r.lang, x.link)) for x in listed]
     lines.append(r.t("readings.all_hint") if listed else r.t("readings.empty"))
     return "\n".join(lines)
