@@ -121,7 +121,7 @@ async def _next_step(update: Update, ctx: Ctx, item: ag.AgendaItem, *, edit: boo
     """Ask for the first thing the draft still lacks; when complete, offer to publish."""
     missing = ag.draft_missing(item)
     if missing == "title":
-        _ask(update, ctx, "agenda.ask_title", kind=Ask.title, payload={"item": item.id})
+        _ask(update, ctx, "agenda.ask_title", kind=Ask.item_title, payload={"item": item.id})
         return
     if missing == "source":
         _ask(update, ctx, "agenda.ask_source", kind=Ask.source, payload={"item": item.id}, title=item.title)

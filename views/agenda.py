@@ -52,7 +52,7 @@ class Act(StrEnum):
 class Ask(StrEnum):
     """Prompt kinds: the questions asked by reply (ForceReply)."""
 
-    title = "agd.title"
+    item_title = "agd.title"
     source = "agd.source"
     date = "agd.date"
     measure = "agd.measure"

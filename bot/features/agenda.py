@@ -30,7 +30,7 @@ FEATURE = Feature(
         Act.done: Button(h.on_done),
     },
     prompts={
-        Ask.title: h.answer_title, Ask.source: h.answer_source, Ask.date: h.answer_study_by,
+        Ask.item_title: h.answer_title, Ask.source: h.answer_source, Ask.date: h.answer_study_by,
         Ask.measure: h.answer_measure, Ask.progress: h.answer_progress,
     },
     settings=(
