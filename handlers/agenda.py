@@ -3,52 +3,42 @@ measures (/measures)."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.constants import ChatType
 
 from bot.admins import admin_only, is_unit_admin
 from bot.callbacks import Callback
 from bot.context import Ctx, handler
-from bot.i18n import mention, t
-from bot.keyboards import button, columns, rows
-from handlers.base import Button, Command, Setting
-from views.agenda import category_text, closed_notices, day_text, measure_notice, publish_notices, source_lines
-from views.sessions import kind_text, when_text
+from bot.i18n import mention
+from handlers.common import in_group, number
 from models import agenda as ag
 from models.errors import DomainError
 from models.outbox import enqueue
 from models.sessions import StudySession
 from models.units import Person, Unit, active_members, membership, person_units, subtree_ids
+from views.agenda import (
+    STUDY_DAYS, Ask, card_text, category_keyboard, category_text, closed_notices, day_text, item_label,
+    measure_keyboard, measure_notice, open_item_keyboard, owners_keyboard, publish_keyboard, publish_notices,
+    sessions_keyboard, source_lines, study_by_keyboard,
+)
 
-NUMBER = re.compile(r"#?(\d{1,9})")
-STUDY_DAYS = (3, 7, 14)
 PICKER_MAX = 40
 
 
-def _in_group(update: Update) -> bool:
-    return update.effective_chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-
-
 def _number(text: str, example: str) -> int:
-    m = NUMBER.fullmatch(text.strip())
-    if m is None:
+    """An item's or measure's number; ids here stay within 9 digits (a longer one reads as a typo)."""
+    n = number(text, error="agenda.bad_number", example=example)
+    if n >= 10**9:
         raise DomainError("agenda.bad_number", given=text.strip()[:20], example=example)
-    return int(m[1])
+    return n
 
 
-async def _ask(update: Update, ctx: Ctx, key: str, *, kind: str, payload: dict, **params: object) -> None:
+def _ask(update: Update, ctx: Ctx, key: str, *, kind: Ask, payload: dict, **params: object) -> None:
     """Ask the caller a question to answer by replying (ForceReply, kept in `prompts` once sent)."""
     who = mention(ctx.person.tg_user_id, ctx.person.display_name)
     ctx.ask(key, kind=kind, payload=payload, chat_id=update.effective_chat.id, mention=who, **params)
-
-
-def _item_label(ctx: Ctx, item: ag.AgendaItem, unit: Unit) -> str:
-    return ctx.t("agenda.label", id=item.id, title=item.title, category=category_text(ctx.lang, item),
-                 day=day_text(ctx.lang, item.study_by, unit.timezone))
 
 
 # -- /agenda -------------------------------------------------------------------------------------------
@@ -83,7 +73,7 @@ async def _list(ctx: Ctx) -> None:
     members = {p.id for _, p in await active_members(ctx.session, unit_id=unit.id)}
     for item in items:
         done = len(members & await ag.studied_ids(ctx.session, item_id=item.id))
-        lines.append(_item_label(ctx, item, unit) + ctx.t("agenda.list_studied", done=done, total=len(members)))
+        lines.append(item_label(ctx.view, item, unit) + ctx.t("agenda.list_studied", done=done, total=len(members)))
     lines.append(ctx.t("agenda.list_hint"))
     ctx.reply_text("\n".join(lines))
 
@@ -122,11 +112,7 @@ async def _show(ctx: Ctx, item_id: int) -> None:
                            state=ctx.t("agenda.measure_state_done") if m.state == ag.MeasureState.done
                            else ctx.t("agenda.late_mark") if m.deadline <= ctx.now else "",
                            progress=m.progress or ctx.t("agenda.no_progress")))
-    markup = None
-    if item.state == ag.ItemState.open:
-        markup = rows([button(ctx, "agenda.btn_to_session", "agd.ss", item.id),
-                       button(ctx, "agenda.btn_add_measure", "agd.ma", item.id)])
-    ctx.reply_text("\n".join(lines), markup=markup)
+    ctx.reply_text("\n".join(lines), markup=open_item_keyboard(ctx.view, item))
 
 
 # -- the guided dialogue -------------------------------------------------------------------------------
@@ -135,33 +121,24 @@ async def _next_step(update: Update, ctx: Ctx, item: ag.AgendaItem, *, edit: boo
     """Ask for the first thing the draft still lacks; when complete, offer to publish."""
     missing = ag.draft_missing(item)
     if missing == "title":
-        await _ask(update, ctx, "agenda.ask_title", kind="agd.title", payload={"item": item.id})
+        _ask(update, ctx, "agenda.ask_title", kind=Ask.item_title, payload={"item": item.id})
         return
     if missing == "source":
-        await _ask(update, ctx, "agenda.ask_source", kind="agd.source", payload={"item": item.id}, title=item.title)
+        _ask(update, ctx, "agenda.ask_source", kind=Ask.source, payload={"item": item.id}, title=item.title)
         return
     reply = ctx.edit if edit else ctx.reply
     if missing == "category":
-        reply("agenda.ask_category", title=item.title, markup=columns(
-            [button(ctx, f"agenda.cat_btn.{c.value}", "agd.c", item.id, c.value) for c in ag.Category], 1))
+        reply("agenda.ask_category", title=item.title, markup=category_keyboard(ctx.view, item))
         return
     if missing == "study_by":
-        buttons = [button(ctx, "=" + ctx.t("agenda.btn_days", days=d), "agd.b", item.id, d) for d in STUDY_DAYS]
-        buttons.append(button(ctx, "agenda.btn_other_day", "agd.bd", item.id))
-        reply("agenda.ask_study_by", title=item.title, markup=columns(buttons, 2))
+        reply("agenda.ask_study_by", title=item.title, markup=study_by_keyboard(ctx.view, item))
         return
     has_below = len(await subtree_ids(ctx.session, unit_id=ctx.unit.id)) > 1
-    choices = [button(ctx, "agenda.btn_publish_here", "agd.p", item.id, 0)]
-    if has_below:
-        choices.append(button(ctx, "agenda.btn_publish_down", "agd.p", item.id, 1))
-    choices.append(button(ctx, "agenda.btn_discard", "agd.x", item.id))
-    text = "\n".join([ctx.t("agenda.card", title=item.title, category=category_text(ctx.lang, item),
-                            day=day_text(ctx.lang, item.study_by, ctx.unit.timezone)),
-                      *source_lines(ctx.lang, item)])
+    text, markup = card_text(ctx.view, item, ctx.unit), publish_keyboard(ctx.view, item, has_below=has_below)
     if edit:
-        ctx.edit_text(text, markup=columns(choices, 1))
+        ctx.edit_text(text, markup=markup)
     else:
-        ctx.reply_text(text, markup=columns(choices, 1))
+        ctx.reply_text(text, markup=markup)
 
 
 async def _admin_prompt(ctx: Ctx, payload: dict) -> ag.AgendaItem:
@@ -214,7 +191,7 @@ async def on_study_days(update: Update, ctx: Ctx, cb: Callback) -> None:
 
 async def on_study_day_typed(update: Update, ctx: Ctx, cb: Callback) -> None:
     item = await _button_draft(ctx, cb)
-    await _ask(update, ctx, "agenda.ask_date", kind="agd.date", payload={"item": item.id}, title=item.title)
+    _ask(update, ctx, "agenda.ask_date", kind=Ask.date, payload={"item": item.id}, title=item.title)
 
 
 async def on_publish(update: Update, ctx: Ctx, cb: Callback) -> None:
@@ -237,7 +214,7 @@ async def on_studied(update: Update, ctx: Ctx, cb: Callback) -> None:
     unit = await ctx.session.get(Unit, cb.int_arg(1))
     if unit is None:
         raise DomainError("errors.bad_callback")
-    if _in_group(update):
+    if in_group(update):
         if ctx.unit is None or ctx.unit.id != unit.id:
             raise DomainError("errors.bad_callback")
     else:
@@ -261,9 +238,8 @@ async def on_session_menu(update: Update, ctx: Ctx, cb: Callback) -> None:
     if not found:
         ctx.reply("agenda.no_sessions")
         return
-    ctx.reply("agenda.pick_session", title=item.title, markup=columns([
-        button(ctx, "=" + f"#{s.id} {kind_text(ctx.lang, s)} {when_text(ctx.lang, s, ctx.unit.timezone)}"[:60],
-               "agd.at", s.id, item.id) for s in found], 1))
+    ctx.reply("agenda.pick_session", title=item.title, markup=sessions_keyboard(ctx.view, item, found,
+                                                                                 ctx.unit.timezone))
 
 
 async def on_attach(update: Update, ctx: Ctx, cb: Callback) -> None:
@@ -282,7 +258,7 @@ async def on_add_measure(update: Update, ctx: Ctx, cb: Callback) -> None:
     item = await ag.visible_item(ctx.session, item_id=cb.int_arg(0), unit=ctx.unit) if ctx.unit else None
     if item is None:
         raise DomainError("errors.bad_callback")
-    await _ask(update, ctx, "agenda.ask_measure", kind="agd.measure", payload={"item": item.id}, title=item.title)
+    _ask(update, ctx, "agenda.ask_measure", kind=Ask.measure, payload={"item": item.id}, title=item.title)
 
 
 async def answer_measure(update: Update, ctx: Ctx, payload: dict) -> None:
@@ -298,7 +274,7 @@ async def _draft_measure(ctx: Ctx, item_id: int, line: str) -> None:
                                now=ctx.now)
     people = [p for _, p in await active_members(ctx.session, unit_id=ctx.unit.id)][:PICKER_MAX]
     ctx.reply("agenda.pick_owner", id=m.id, text=m.text, deadline=day_text(ctx.lang, m.deadline, ctx.unit.timezone),
-              markup=columns([button(ctx, "=" + p.display_name[:30], "agd.mo", m.id, p.id) for p in people], 3))
+              markup=owners_keyboard(ctx.view, m, people))
 
 
 async def on_owner(update: Update, ctx: Ctx, cb: Callback) -> None:
@@ -318,7 +294,7 @@ async def cmd_measures(update: Update, ctx: Ctx) -> None:
     """/measures: my measures with buttons; /measures add N <内容> | <截止日期> (admins, in the group)."""
     args = ctx.args or []
     if args and args[0].lower() in ("add", "新增", "添加"):
-        if not _in_group(update) or ctx.unit is None:
+        if not in_group(update) or ctx.unit is None:
             raise DomainError("errors.admin_in_group")
         if not await is_unit_admin(ctx, ctx.unit):
             raise DomainError("errors.not_admin")
@@ -329,7 +305,7 @@ async def cmd_measures(update: Update, ctx: Ctx) -> None:
         return
     mine = await ag.person_measures(ctx.session, person_id=ctx.person.id)
     # One's own measures go to the private chat when the bot can reach it, not to the whole group.
-    to = ctx.person.tg_user_id if _in_group(update) and ctx.person.private_ok else None
+    to = ctx.person.tg_user_id if in_group(update) and ctx.person.private_ok else None
     if to is not None:
         ctx.reply("agenda.measures_sent")
     if not mine:
@@ -343,15 +319,14 @@ async def cmd_measures(update: Update, ctx: Ctx) -> None:
                   deadline=day_text(ctx.lang, m.deadline, unit_tz),
                   late=ctx.t("agenda.late_mark") if m.deadline <= ctx.now else "",
                   progress=m.progress or ctx.t("agenda.no_progress"), chat_id=to,
-                  markup=rows([button(ctx, "agenda.btn_progress", "agd.mp", m.id),
-                               button(ctx, "agenda.btn_done", "agd.md", m.id)]))
+                  markup=measure_keyboard(ctx.view, m.id))
 
 
 async def on_progress(update: Update, ctx: Ctx, cb: Callback) -> None:
     m = await ctx.session.get(ag.AgendaMeasure, cb.int_arg(0))
     if m is None or m.owner_id != ctx.person.id:
         raise DomainError("agenda.measure_not_yours", id=cb.int_arg(0))
-    await _ask(update, ctx, "agenda.ask_progress", kind="agd.progress", payload={"measure": m.id}, id=m.id, text=m.text)
+    _ask(update, ctx, "agenda.ask_progress", kind=Ask.progress, payload={"measure": m.id}, id=m.id, text=m.text)
 
 
 async def answer_progress(update: Update, ctx: Ctx, payload: dict) -> None:
@@ -386,36 +361,3 @@ async def me_agenda(ctx: Ctx, person: Person) -> str | None:
     if not lines:
         return None
     return "\n".join([ctx.t("agenda.me_head"), *dict.fromkeys(lines)])
-
-
-def _followup_value(lang: str, unit: Unit) -> str:
-    return t(lang, "agenda.days", n=ag.followup_days(unit))
-
-
-SETTINGS = (
-    Setting("agd.fd", "agenda.set_followup", "agenda.sec_settings", _followup_value, ag.set_followup_days,
-            choices=lambda lang, unit: [(str(d), t(lang, "agenda.days", n=d)) for d in ag.FOLLOWUP_DAYS_CHOICES]),
-)
-ME_SECTIONS = (me_agenda,)
-COMMANDS = (
-    Command("agenda", cmd_agenda, private=False, group=True, admin=True),
-    Command("measures", cmd_measures, private=True, group=True),
-)
-BUTTONS = {
-    "agd.c": Button(on_category, admin=True),
-    "agd.b": Button(on_study_days, admin=True),
-    "agd.bd": Button(on_study_day_typed, admin=True),
-    "agd.p": Button(on_publish, admin=True),
-    "agd.x": Button(on_discard, admin=True),
-    "agd.st": Button(on_studied),
-    "agd.ss": Button(on_session_menu, admin=True),
-    "agd.at": Button(on_attach, admin=True),
-    "agd.ma": Button(on_add_measure, admin=True),
-    "agd.mo": Button(on_owner, admin=True),
-    "agd.mp": Button(on_progress),
-    "agd.md": Button(on_done),
-}
-PROMPTS = {
-    "agd.title": answer_title, "agd.source": answer_source, "agd.date": answer_study_by,
-    "agd.measure": answer_measure, "agd.progress": answer_progress,
-}

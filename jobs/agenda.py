@@ -1,48 +1,31 @@
-"""First agenda items on the clock, and the texts both the handlers and the planner send: the
-publish notice (会前自学, with "已学习"), reminders to members who have not studied, the warning for a
-leadership session without an item, 会后督学 requests and reminders, and overdue measures.
+"""First agenda items on the clock: reminders to members who have not studied, the warning for a
+leadership session without an item, 会后督学 requests and reminders, and overdue measures. The texts
+and keyboards are views (views/agenda.py).
 
 Everything goes through the outbox with dedupe keys, so a restart neither loses nor repeats one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import BotState
-from bot.i18n import mention, t
-from jobs.planner import Window, split_late
-from bot.notify import group_lang, person_lang
-from views.base import as_dict
-from bot.notify import group_mentions, notify, reachable_or_not
-from views.agenda import day_text, measure_markup, reflect_markup, studied_markup
+from bot.notify import group_lang, group_mentions, notify, person_lang, reachable_or_not
+from jobs.planner import UnitCache, Window, split_late
 from models import agenda as ag
 from models.outbox import OutboxIn, enqueue
 from models.units import Person, Unit
+from views.agenda import (
+    WARN_ITEMS, day_text, measure_markup, overdue_flag, reflect_markup, studied_markup, warning,
+)
 
 WARN_SESSIONS_CREATED_WITHIN = timedelta(days=1)
-WARN_ITEMS = 5
 
-UnitOf = Callable[[int], Awaitable[Unit]]
-
-
-# -- the session's announcement shows its first agenda items ---------------------------------------------
-
-
-# -- the planner ---------------------------------------------------------------------------------------
 
 async def plan_agenda(session: AsyncSession, state: BotState, window: Window) -> int:
-    units: dict[int, Unit] = {}
-
-    async def unit_of(unit_id: int) -> Unit:
-        if unit_id not in units:
-            units[unit_id] = await session.get(Unit, unit_id)
-        return units[unit_id]
-
+    unit_of = UnitCache(session)
     items: list[OutboxIn] = []
     items += await _study_reminders(session, state, window)
     items += await _warnings(session, state, window, unit_of)
@@ -84,7 +67,7 @@ async def _study_reminders(session: AsyncSession, state: BotState, window: Windo
     return out
 
 
-async def _warnings(session: AsyncSession, state: BotState, window: Window, unit_of: UnitOf) -> list[OutboxIn]:
+async def _warnings(session: AsyncSession, state: BotState, window: Window, unit_of: UnitCache) -> list[OutboxIn]:
     """A leadership session scheduled without a first agenda item: tell its group's admins, offering
     the unit's open items to attach."""
     out = []
@@ -92,16 +75,8 @@ async def _warnings(session: AsyncSession, state: BotState, window: Window, unit
         if ses.created_at < window.now - WARN_SESSIONS_CREATED_WITHIN:
             continue
         unit = await unit_of(ses.unit_id)
-        lang = group_lang(state, unit)
         open_items = (await ag.unit_items(session, unit_id=unit.id))[:WARN_ITEMS]
-        markup = as_dict(InlineKeyboardMarkup([[InlineKeyboardButton(
-            t(lang, "agenda.btn_attach", id=i.id, title=(i.title or "")[:30]),
-            callback_data=state.codec.encode("agd.at", ses.id, i.id))] for i in open_items])) if open_items else None
-        out.append(OutboxIn(
-            dedupe_key=f"agd:warn:{ses.id}", chat_id=unit.chat_id, unit_id=unit.id, kind="agd_warn", due_at=window.now,
-            text=t(lang, "agenda.warn_no_item", id=ses.id, kind=t(lang, f"skind.{ses.kind.value}"), topic=ses.topic)
-            + "\n" + t(lang, "agenda.warn_pick" if open_items else "agenda.warn_none"),
-            markup=markup))
+        out.append(warning(state, unit, ses, open_items, window.now))
     return out
 
 
@@ -130,7 +105,7 @@ async def _followups(session: AsyncSession, state: BotState, window: Window) -> 
 
 
 async def _followup_reminders(
-    session: AsyncSession, state: BotState, window: Window, unit_of: UnitOf,
+    session: AsyncSession, state: BotState, window: Window, unit_of: UnitCache,
 ) -> list[OutboxIn]:
     out = []
     unreachable: dict[tuple[int, int, datetime], list[Person]] = {}
@@ -157,14 +132,13 @@ async def _followup_reminders(
     return out
 
 
-async def _overdue(session: AsyncSession, state: BotState, window: Window, unit_of: UnitOf) -> list[OutboxIn]:
+async def _overdue(session: AsyncSession, state: BotState, window: Window, unit_of: UnitCache) -> list[OutboxIn]:
     """Overdue measures: the owner daily at 09:00, and the unit's group (its admins) once."""
     out = []
     for m, owner, item in await ag.overdue_measures(session, now=window.now):
         unit = await unit_of(m.unit_id)
         due = split_late(window, ag.overdue_reminder_times(m.deadline, unit.timezone, window.since, window.now),
                          f"overdue reminders of measure {m.id}")
-        glang = group_lang(state, unit)
         for at in due:
             lang = person_lang(state, unit, owner)
             params = {"id": m.id, "text": m.text, "title": item.title,
@@ -174,11 +148,7 @@ async def _overdue(session: AsyncSession, state: BotState, window: Window, unit_
                                     at=at, text_key="agenda.overdue_private", group_key="agenda.overdue_owner_group",
                                     markup=measure_markup(state, lang, m),
                                     days=(at - m.deadline).days + 1, **params))
-            out.append(OutboxIn(
-                dedupe_key=f"agd:m{m.id}:flag", chat_id=unit.chat_id, unit_id=unit.id, kind="agd_overdue_flag",
-                due_at=at, text=t(glang, "agenda.overdue_flag", who=mention(owner.tg_user_id, owner.display_name),
-                                  id=m.id, text=m.text, title=item.title,
-                                  deadline=day_text(glang, m.deadline, unit.timezone))))
+            out.append(overdue_flag(state, unit, m, owner, item, at))
     return out
 
 

@@ -20,6 +20,7 @@ from telegram.ext import ContextTypes
 from bot.context import BotState
 from models.units import Unit
 from models.leases import acquire, get_mark, release, set_mark
+from models.units import Unit
 
 log = logging.getLogger("wuxue.planner")
 
@@ -123,3 +124,17 @@ def split_late(window: Window, due: list[datetime], what: str) -> list[datetime]
     for d in late:
         log.warning("skipped %s due %s: more than the catch-up window late", what, d.isoformat())
     return [d for d in due if d >= window.oldest]
+
+
+class UnitCache:
+    """Units by id, each read once per planner pass (a pass touches the same few units many times).
+    Make one per pass: it lives no longer than the pass's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.units: dict[int, Unit] = {}
+
+    async def __call__(self, unit_id: int) -> Unit:
+        if unit_id not in self.units:
+            self.units[unit_id] = await self.session.get(Unit, unit_id)
+        return self.units[unit_id]

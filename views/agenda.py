@@ -1,25 +1,65 @@
 """A first agenda item as the bot shows it: the publish notice (会前自学, with "已学习"), the line
-under a session's header, measure notices and the closing notice — texts, keyboards and the outbox
-rows that carry them, for the agenda handlers and the planner (jobs/agenda.py)."""
+under a session's header, the draft card, measure notices, reminders, the warning for a leadership
+session without an item, and the closing notice — texts, keyboards and the outbox rows that carry
+them, for the agenda handlers and the planner (jobs/agenda.py).
+
+`Act` names every agenda button (used by the views that build them and by the feature's declaration);
+`Ask` names the questions the agenda dialogue asks (prompt kinds)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.context import BotState
-from bot.i18n import t
+from bot.i18n import mention, t
 from bot.notify import group_lang, notify, person_lang
 from models import agenda as ag
 from models.outbox import OutboxIn, enqueue
 from models.reflections import Subject
 from models.sessions import StudySession
 from models.units import Person, Unit
-from views.base import as_dict
-from views.reflections import subject_callback
+from views.base import Renderer, as_dict, columns, rows
+from views.reflections import subject_button
+from views.sessions import kind_text, when_text
+
+STUDY_DAYS = (3, 7, 14)  # the study-by choices offered on a draft, in days from today
+WARN_ITEMS = 5  # open items offered on a warning
+
+
+class Act(StrEnum):
+    """Callback actions of the agenda buttons."""
+
+    category = "agd.c"
+    study_days = "agd.b"
+    study_day_typed = "agd.bd"
+    publish = "agd.p"
+    discard = "agd.x"
+    studied = "agd.st"
+    session_menu = "agd.ss"
+    attach = "agd.at"
+    add_measure = "agd.ma"
+    owner = "agd.mo"
+    progress = "agd.mp"
+    done = "agd.md"
+
+
+class Ask(StrEnum):
+    """Prompt kinds: the questions asked by reply (ForceReply)."""
+
+    item_title = "agd.title"
+    source = "agd.source"
+    date = "agd.date"
+    measure = "agd.measure"
+    progress = "agd.progress"
+
+
+SETTING_FOLLOWUP_DAYS = "agd.fd"  # the /settings row key (travels in callback data)
 
 
 def day_text(lang: str, at: datetime, tz: str) -> str:
@@ -50,10 +90,96 @@ def item_text(lang: str, item: ag.AgendaItem, unit: Unit, publisher: Unit) -> st
     return "\n".join(lines)
 
 
-def studied_markup(state: BotState, lang: str, item: ag.AgendaItem, unit: Unit) -> dict | None:
-    return as_dict(InlineKeyboardMarkup([[InlineKeyboardButton(
-        t(lang, "agenda.btn_studied"), callback_data=state.codec.encode("agd.st", item.id, unit.id))]]))
+def followup_value(lang: str, unit: Unit) -> str:
+    """The /settings row: days members have for a follow-up reflection."""
+    return t(lang, "agenda.days", n=ag.followup_days(unit))
 
+
+def followup_choices(lang: str, unit: Unit) -> list[tuple[str, str]]:
+    return [(str(d), t(lang, "agenda.days", n=d)) for d in ag.FOLLOWUP_DAYS_CHOICES]
+
+
+def item_label(view: Renderer, item: ag.AgendaItem, unit: Unit) -> str:
+    return view.t("agenda.label", id=item.id, title=item.title, category=category_text(view.lang, item),
+                  day=day_text(view.lang, item.study_by, unit.timezone))
+
+
+# -- keyboards -------------------------------------------------------------------------------------------
+
+def studied_keyboard(view: Renderer, item: ag.AgendaItem, unit: Unit) -> InlineKeyboardMarkup:
+    return rows([view.button("agenda.btn_studied", Act.studied, item.id, unit.id)])
+
+
+def studied_markup(state: BotState, lang: str, item: ag.AgendaItem, unit: Unit) -> dict | None:
+    return as_dict(studied_keyboard(Renderer(lang, state.codec), item, unit))
+
+
+def reflect_markup(state: BotState, lang: str, item: ag.AgendaItem, unit_id: int) -> dict | None:
+    subject = Subject("agenda", item.id, unit_id, item.title or "")
+    return as_dict(rows([subject_button(Renderer(lang, state.codec), "agenda.btn_reflect", subject)]))
+
+
+def measure_keyboard(view: Renderer, measure_id: int) -> InlineKeyboardMarkup:
+    return rows([view.button("agenda.btn_progress", Act.progress, measure_id),
+                 view.button("agenda.btn_done", Act.done, measure_id)])
+
+
+def measure_markup(state: BotState, lang: str, m: ag.AgendaMeasure) -> dict | None:
+    return as_dict(measure_keyboard(Renderer(lang, state.codec), m.id))
+
+
+def open_item_keyboard(view: Renderer, item: ag.AgendaItem) -> InlineKeyboardMarkup | None:
+    """Under an item's state: attach it to a session, add a measure (while it is open)."""
+    if item.state != ag.ItemState.open:
+        return None
+    return rows([view.button("agenda.btn_to_session", Act.session_menu, item.id),
+                 view.button("agenda.btn_add_measure", Act.add_measure, item.id)])
+
+
+def category_keyboard(view: Renderer, item: ag.AgendaItem) -> InlineKeyboardMarkup:
+    return columns([view.button(f"agenda.cat_btn.{c.value}", Act.category, item.id, c.value) for c in ag.Category], 1)
+
+
+def study_by_keyboard(view: Renderer, item: ag.AgendaItem) -> InlineKeyboardMarkup:
+    buttons = [view.button("=" + view.t("agenda.btn_days", days=d), Act.study_days, item.id, d) for d in STUDY_DAYS]
+    buttons.append(view.button("agenda.btn_other_day", Act.study_day_typed, item.id))
+    return columns(buttons, 2)
+
+
+def card_text(view: Renderer, item: ag.AgendaItem, unit: Unit) -> str:
+    """A complete draft, before it is published."""
+    return "\n".join([view.t("agenda.card", title=item.title, category=category_text(view.lang, item),
+                             day=day_text(view.lang, item.study_by, unit.timezone)),
+                      *source_lines(view.lang, item)])
+
+
+def publish_keyboard(view: Renderer, item: ag.AgendaItem, *, has_below: bool) -> InlineKeyboardMarkup:
+    choices = [view.button("agenda.btn_publish_here", Act.publish, item.id, 0)]
+    if has_below:
+        choices.append(view.button("agenda.btn_publish_down", Act.publish, item.id, 1))
+    choices.append(view.button("agenda.btn_discard", Act.discard, item.id))
+    return columns(choices, 1)
+
+
+def sessions_keyboard(view: Renderer, item: ag.AgendaItem, sessions: Sequence[StudySession],
+                      tz: str) -> InlineKeyboardMarkup:
+    return columns([view.button("=" + f"#{s.id} {kind_text(view.lang, s)} {when_text(view.lang, s, tz)}"[:60],
+                                Act.attach, s.id, item.id) for s in sessions], 1)
+
+
+def owners_keyboard(view: Renderer, m: ag.AgendaMeasure, people: Sequence[Person]) -> InlineKeyboardMarkup:
+    return columns([view.button("=" + p.display_name[:30], Act.owner, m.id, p.id) for p in people], 3)
+
+
+def warn_keyboard(view: Renderer, ses: StudySession, items: Sequence[ag.AgendaItem]) -> InlineKeyboardMarkup | None:
+    """The unit's open items, one per row, to attach to a session that has none."""
+    if not items:
+        return None
+    return rows(*([view.button("agenda.btn_attach", Act.attach, ses.id, i.id, id=i.id, title=(i.title or "")[:30])]
+                  for i in items))
+
+
+# -- outbox rows -----------------------------------------------------------------------------------------
 
 async def publish_notices(session: AsyncSession, state: BotState, *, item: ag.AgendaItem, publisher: Unit,
                           units: list[Unit], now: datetime) -> int:
@@ -81,26 +207,34 @@ async def session_part(session: AsyncSession, lang: str, ses: StudySession) -> s
     return "\n".join(lines)
 
 
-def reflect_markup(state: BotState, lang: str, item: ag.AgendaItem, unit_id: int) -> dict | None:
-
-    data = subject_callback(state.codec, Subject("agenda", item.id, unit_id, item.title or ""))
-    return as_dict(InlineKeyboardMarkup([[InlineKeyboardButton(t(lang, "agenda.btn_reflect"), callback_data=data)]]))
-
-
-def measure_markup(state: BotState, lang: str, m: ag.AgendaMeasure) -> dict | None:
-    return as_dict(InlineKeyboardMarkup([[
-        InlineKeyboardButton(t(lang, "agenda.btn_progress"), callback_data=state.codec.encode("agd.mp", m.id)),
-        InlineKeyboardButton(t(lang, "agenda.btn_done"), callback_data=state.codec.encode("agd.md", m.id)),
-    ]]))
-
-
 def measure_notice(state: BotState, unit: Unit, m: ag.AgendaMeasure, owner: Person, item: ag.AgendaItem,
                    now: datetime) -> OutboxIn:
     lang = person_lang(state, unit, owner)
     return notify(state, unit, owner, key=f"agd:m{m.id}:new", kind="agd_measure", at=now,
-                    text_key="agenda.measure_assigned", group_key="agenda.measure_assigned_group",
-                    markup=measure_markup(state, lang, m), id=m.id, text=m.text, title=item.title,
-                    deadline=day_text(lang, m.deadline, unit.timezone))
+                  text_key="agenda.measure_assigned", group_key="agenda.measure_assigned_group",
+                  markup=measure_markup(state, lang, m), id=m.id, text=m.text, title=item.title,
+                  deadline=day_text(lang, m.deadline, unit.timezone))
+
+
+def warning(state: BotState, unit: Unit, ses: StudySession, open_items: Sequence[ag.AgendaItem],
+            now: datetime) -> OutboxIn:
+    """A leadership session scheduled without a first agenda item, to its group (the admins)."""
+    lang = group_lang(state, unit)
+    return OutboxIn(
+        dedupe_key=f"agd:warn:{ses.id}", chat_id=unit.chat_id, unit_id=unit.id, kind="agd_warn", due_at=now,
+        text=t(lang, "agenda.warn_no_item", id=ses.id, kind=t(lang, f"skind.{ses.kind.value}"), topic=ses.topic)
+        + "\n" + t(lang, "agenda.warn_pick" if open_items else "agenda.warn_none"),
+        markup=as_dict(warn_keyboard(Renderer(lang, state.codec), ses, open_items)))
+
+
+def overdue_flag(state: BotState, unit: Unit, m: ag.AgendaMeasure, owner: Person, item: ag.AgendaItem,
+                 at: datetime) -> OutboxIn:
+    """An overdue measure, once, to its unit's group."""
+    lang = group_lang(state, unit)
+    return OutboxIn(
+        dedupe_key=f"agd:m{m.id}:flag", chat_id=unit.chat_id, unit_id=unit.id, kind="agd_overdue_flag",
+        due_at=at, text=t(lang, "agenda.overdue_flag", who=mention(owner.tg_user_id, owner.display_name),
+                          id=m.id, text=m.text, title=item.title, deadline=day_text(lang, m.deadline, unit.timezone)))
 
 
 async def closed_notices(session: AsyncSession, state: BotState, *, item: ag.AgendaItem, now: datetime) -> int:
