@@ -20,7 +20,6 @@ from telegram.ext import ContextTypes
 from bot.context import BotState
 from models.units import Unit
 from models.leases import acquire, get_mark, release, set_mark
-from models.units import Unit
 
 log = logging.getLogger("wuxue.planner")
 
@@ -35,19 +34,6 @@ class Window:
 
 
 Planner = Callable[[AsyncSession, BotState, Window], Awaitable[int]]
-
-
-class UnitCache:
-    """Units by id, each read once per planner pass (a pass touches the same few units many times)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.units: dict[int, Unit] = {}
-
-    async def __call__(self, unit_id: int) -> Unit:
-        if unit_id not in self.units:
-            self.units[unit_id] = await self.session.get(Unit, unit_id)
-        return self.units[unit_id]
 
 
 class PlannerRegistry:
