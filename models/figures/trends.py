@@ -27,7 +27,7 @@ async def trend(session: AsyncSession, *, root: Unit, period: Period) -> list[tu
                StudySession.local_day.between(period.start, period.end))
         .group_by(StudySession.local_day)
     )).all()
-    every = selfstudy._all_minutes(period.start, period.end)
+    every = selfstudy.all_minutes(period.start, period.end)
     people = select(Membership.person_id).where(Membership.unit_id.in_(ids), Membership.active)
     mins = (await session.execute(
         select(every.c.day, func.sum(every.c.minutes)).where(every.c.person_id.in_(people)).group_by(every.c.day)
@@ -37,11 +37,11 @@ async def trend(session: AsyncSession, *, root: Unit, period: Period) -> list[tu
     def bucket(day: date) -> date:
         return max(s for s in starts if s <= day)
     for day, expected, attended in att:
-        b = out[bucket(selfstudy._as_date(day))]
+        b = out[bucket(selfstudy.as_date(day))]
         b[0] += int(attended or 0)
         b[1] += expected
     for day, minutes in mins:
-        out[bucket(selfstudy._as_date(day))][2] += int(minutes or 0)
+        out[bucket(selfstudy.as_date(day))][2] += int(minutes or 0)
     return [(s, *out[s]) for s in starts]
 
 
