@@ -86,7 +86,7 @@ def test_moving_the_clock_brings_the_weekly_reminder(page):  # type: ignore[no-u
     page.get_by_test_id("clock-monday9").click()
     expect(page.get_by_test_id("clock-now")).to_contain_text("09:0", timeout=WAIT_MS)
     # The new week's reminder (the jump also delivers what fell due on the way, such as last week's nudge).
-    expect(bot_messages(page, re.compile(r"王芳.*本周.*自学开始"))).not_to_have_count(0, timeout=WAIT_MS)
+    expect(bot_messages(page, re.compile(r"王芳.*本周.*自学已开始"))).not_to_have_count(0, timeout=WAIT_MS)
 
 
 def test_a_report_downloads_as_an_xlsx_that_opens(page):  # type: ignore[no-untyped-def]
