@@ -36,8 +36,8 @@ async def plan_youth(session: AsyncSession, state: BotState, window: Window) -> 
     now = window.now
     items: list[OutboxIn] = []
     for turn in await turns_to_announce(session, now=now):
-        items += v.turn_items(_group(state, turn.unit), Renderer(person_lang(state, turn.unit, turn.leader), state.codec),
-                              turn, now)
+        private = Renderer(person_lang(state, turn.unit, turn.leader), state.codec)
+        items += v.turn_items(_group(state, turn.unit), private, turn, now)
     for swap, unit in await expire_swaps(session, now=now):
         proposer, partner = await session.get(Person, swap.proposer_id), await session.get(Person, swap.partner_id)
         items.append(v.swap_expired(_group(state, unit), unit, swap, proposer, partner, now))

@@ -15,7 +15,8 @@ from models.outbox import OutboxIn
 from models.sessions import StudySession
 from models.units import Person, Unit
 from models.youth import (
-    ActivityRecord, ContestState, Evaluation, Grade, Period, PeriodKind, QuizRecord, Rotation, Swap, Turn, Contest, Step,
+    ActivityRecord, Contest, ContestState, Evaluation, Grade, Period, PeriodKind, QuizRecord, Rotation, Step, Swap,
+    Turn,
 )
 from views.base import Renderer, columns, rows
 from views.sessions import day_text, kind_text, when_text
@@ -183,7 +184,9 @@ def rotation_picker(r: Renderer, unit: Unit, rot: Rotation, members: list[Person
     return text, markup
 
 
-def swap_choices(r: Renderer, unit: Unit, proposer: Person, theirs: list[tuple[int, str, Period]]) -> InlineKeyboardMarkup:
+def swap_choices(r: Renderer, unit: Unit, proposer: Person,
+                 theirs: list[tuple[int, str, Period]]) -> InlineKeyboardMarkup:
+    """A button per member whose turn the proposer may take instead of theirs (with that turn)."""
     return columns([r.button(f"={name[:24]} · {period.label}", Act.SWAP_PICK, unit.id, proposer.id, pid)
                     for pid, name, period in theirs], 1)
 
@@ -228,7 +231,8 @@ def swap_expired(r: Renderer, unit: Unit, swap: Swap, proposer: Person, partner:
 
 
 def draft_buttons(r: Renderer, rec: ActivityRecord) -> InlineKeyboardMarkup:
-    return rows([r.button("record.btn_done", Act.RECORD_DONE, rec.id), r.button("record.btn_drop", Act.RECORD_DROP, rec.id)])
+    return rows([r.button("record.btn_done", Act.RECORD_DONE, rec.id),
+                 r.button("record.btn_drop", Act.RECORD_DROP, rec.id)])
 
 
 def record_units(r: Renderer, units: list[Unit]) -> InlineKeyboardMarkup:
