@@ -28,6 +28,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 import models  # noqa: F401  (registers every table)
+from bot.features import gather, install_domain_plugins
 from bench.common import PG_DEFAULT, bench_db_cpu, machine_cpu, progress, table, write_json
 from bot.reports import xlsx
 from bot.reports.render import bulletin_file
@@ -243,6 +244,7 @@ def report_lines(results: dict[str, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
+    install_domain_plugins(gather())  # the figures of every feature, as the bot reports them
     parser = argparse.ArgumentParser(prog="python -m bench.reports", description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "pg", "both"), default="both")
     parser.add_argument("--pg", default=PG_DEFAULT, help="a PostgreSQL URL to create the bench database from")

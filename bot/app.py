@@ -29,7 +29,7 @@ from bot.logs import install_redaction
 from bot.migrate import upgrade
 from bot.ordering import OrderedUpdateProcessor
 from bot.settings import Settings
-from bot.features import FEATURES, Feature, gather
+from bot.features import FEATURES, Feature, gather, install_domain_plugins
 from handlers import register
 from jobs.planner import PlannerRegistry, planner_tick, resign
 from jobs.sessions import start_roll_job
@@ -69,6 +69,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     state.codec = CallbackCodec(token)
     state.admins = AdminCache()
     state.features = gather(features)
+    install_domain_plugins(state.features)
     state.planners = PlannerRegistry()
     for name, planner in state.features.planners:
         state.planners.add(name, planner)

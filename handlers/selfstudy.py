@@ -27,6 +27,7 @@ from handlers.base import Button, Command, Setting, Word
 from views.selfstudy import bar, fmt_day, fmt_minutes, item_buttons, link_html, plan_block, week_span
 from models import selfstudy as ss
 from models.errors import DomainError
+from models.text import clean_text
 from models.outbox import OutboxIn, enqueue
 from models.reminders import config as reminder_config
 from models.reminders import set_reminder
@@ -717,7 +718,7 @@ async def cmd_hours(update: Update, ctx: Ctx) -> None:
     if tokens and (found := ss.parse_day(tokens[0], today=today)) is not None:
         day = found
         tokens.pop(0)
-    reason = ss.clean_text(" ".join(tokens), ss.REASON_MAX)
+    reason = clean_text(ss.normalize(" ".join(tokens)), limit=ss.REASON_MAX)
     if not reason:
         raise DomainError("hours.no_reason")
     entry = await ss.log_study(ctx.session, person=person, minutes=minutes, day=day, what=None, unit_id=ctx.unit.id,
@@ -780,7 +781,7 @@ async def cmd_training(update: Update, ctx: Ctx) -> None:
             .where(Membership.unit_id == ctx.unit.id, Membership.active).order_by(Person.id)))
     if not people:
         raise DomainError("training.who")
-    what = ss.clean_text(" ".join(tokens), ss.WHAT_MAX) or None
+    what = clean_text(ss.normalize(" ".join(tokens)), limit=ss.WHAT_MAX) or None
     await ss.record_training(ctx.session, people=people, length=length, day=day, what=what, unit=ctx.unit,
                              by=ctx.person, today=today, now=ctx.now)
     ctx.reply("training.recorded", count=len(people), hours=ss.TRAINING_MINUTES[length] // 60,

@@ -7,6 +7,9 @@
   which completes the follow-up (attending a session carrying the item counts as studying it: see
   models/agenda.py);
 - 督学 figures count first agenda items studied, follow-ups and measures (`figures.EXTRA_FIGURES`).
+
+Nothing here registers itself: the features declare these (bot/features/linkage.py) and the app factory
+installs them (`bot.features.install_domain_plugins`).
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import agenda, figures, selfstudy, sessions
+from models import agenda, figures, sessions
 from models.agenda import AgendaFollowup, AgendaMeasure, AgendaSession, AgendaStudy, MeasureState
-from models.reflections import Reflection, Subject, SubjectProvider, register_subjects
+from models.reflections import Reflection, Subject, SubjectProvider
 from models.sessions import ATTENDED, Attendance, Makeup, MakeupState, SessionState, StudySession
 from models.units import Person
 
 RECENT_SESSIONS = timedelta(days=30)
 
-selfstudy.MINUTE_SOURCES.append(sessions.attended_minutes_source)
+# What the features plug into each other (declared in bot/features, installed by the app factory).
+MINUTE_SOURCES = (sessions.attended_minutes_source,)
 
 
 class AttendedSessions(SubjectProvider):
@@ -78,9 +82,8 @@ class AgendaFollowups(SubjectProvider):
                                        reflection_id=reflection.id, now=now)
 
 
-register_subjects(AttendedSessions())
-register_subjects(OpenMakeups())
-register_subjects(AgendaFollowups())
+SESSION_SUBJECTS = (AttendedSessions(), OpenMakeups())
+AGENDA_SUBJECTS = (AgendaFollowups(),)
 
 
 
@@ -131,4 +134,3 @@ AGENDA_FIGURES = (
     figures.ExtraFigure("measures_done", _measures(overdue=False)),
     figures.ExtraFigure("measures_overdue", _measures(overdue=True)),
 )
-figures.EXTRA_FIGURES.extend(f for f in AGENDA_FIGURES if f not in figures.EXTRA_FIGURES)

@@ -353,3 +353,14 @@ async def person_units(session: AsyncSession, *, person: Person) -> list[tuple[U
         .order_by(Unit.name)
     )
     return [(u, m) for u, m in rows.all()]
+
+
+async def member_by_username(session: AsyncSession, *, unit_id: int, username: str) -> Person | None:
+    """An active member of the unit by Telegram @username (case-insensitive)."""
+    if not username:
+        return None
+    return await session.scalar(
+        select(Person).join(Membership, Membership.person_id == Person.id)
+        .where(Membership.unit_id == unit_id, Membership.active, func.lower(Person.username) == username.lower())
+        .limit(1)
+    )

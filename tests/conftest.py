@@ -16,11 +16,19 @@ from sqlalchemy import text
 
 from bot.clock import FakeClock
 from bot.db import create_engine
+from bot.features import gather, install_domain_plugins
 from bot.migrate import upgrade
 from bot.settings import Settings
 from models.base import Base
 from tests.fakebot import FakeBotAPI
 from tests.harness import BotHarness
+
+@pytest.fixture(autouse=True, scope="session")
+def domain_plugins():
+    """What the features plug into the domain (study minutes of attended sessions, reflection subjects,
+    督学 figures), installed as the app factory does, for tests that call domain functions directly."""
+    install_domain_plugins(gather())
+
 
 # Ticks every 0.1 s in tests overlap slow ones; APScheduler's note about skipping them is noise here.
 logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -400,7 +400,7 @@ async def test_the_chooser_offers_registered_providers(bot, monkeypatch):
         async def approved(self, session, *, reflection, now):
             heard.append(("approved", reflection.subject_ref))
 
-    monkeypatch.setitem(reflections._PROVIDERS, "hw", Homework())
+    monkeypatch.setitem(reflections.PROVIDERS, "hw", Homework())
     await unit_with_member(bot)
     await bot.say("/start", user=bot.admin)
     await bot.say("/reflect")

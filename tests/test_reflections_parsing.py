@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from bot.i18n import LANGS, t
 from models.errors import DomainError
+from models.text import clean_text
 from models.reflections import (
-    DUE_MAX_DAYS, MAX_FILE_BYTES, MIN_CHARS_CEILING, FileIn, check_file, clean_comment, clean_text, count_chars,
+    DUE_MAX_DAYS, MAX_FILE_BYTES, MIN_CHARS_CEILING, FileIn, check_file, clean_comment, count_chars,
     parse_due, parse_min_chars,
 )
 
@@ -67,7 +68,7 @@ def test_minimum_lengths(text):
 @given(st.text())
 def test_counting_ignores_whitespace(text):
     assert count_chars(text) == count_chars(f" \n{text}\t ") <= len(text)
-    assert count_chars(clean_text(text)) <= count_chars(text)
+    assert count_chars(clean_text(text, lines=True)) <= count_chars(text)
 
 
 @given(st.text(max_size=1200))

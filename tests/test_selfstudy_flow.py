@@ -348,7 +348,7 @@ async def test_me_chart_and_a_second_source_of_minutes(bot, clock, monkeypatch):
         return select(literal(member).label("person_id"), literal(day, Date).label("day"),
                       literal(90).label("minutes")).where(literal(start <= day <= end))
 
-    monkeypatch.setattr(ss, "MINUTE_SOURCES", [ss.own_entries, attended])
+    monkeypatch.setattr(ss.minutes, "MINUTE_SOURCES", [ss.own_entries, attended])
     await bot.say("/me", user=bot.member, chat_id=GROUP_ID)
     assert "已私聊发给您" in bot.last_text(GROUP_ID)
     assert "本周 2 小时 20 分钟 / 37 分钟" in bot.last_text(bot.member["id"])

@@ -18,6 +18,7 @@ from bot.i18n import mention, t
 from bot.notify import group_lang, person_lang
 from models.outbox import Outbox, OutboxIn, enqueue
 from models.sessions import (
+    hm,
     ATTENDED, Attendance, Closed, Makeup, MakeupState, SessionState, Status, StudySession, count, makeup_topic, roll,
     session_makeups,
 )
@@ -39,7 +40,6 @@ def member_notice(state: BotState, unit: Unit, person: Person, *, key: str, tag:
                     fallback_text=in_group)
 
 
-
 async def leave_decided_messages(session: AsyncSession, state: BotState, unit: Unit, ses: StudySession,
                                  person: Person, *, reason: str, approve: bool, now: datetime) -> list[OutboxIn]:
     """Tell the member an admin decided their leave; a refusal after the close also brings the 补学 it left."""
@@ -53,12 +53,10 @@ async def leave_decided_messages(session: AsyncSession, state: BotState, unit: U
     return items
 
 
-
 def day_text(lang: str, at: datetime, tz: str) -> str:
     local = at.astimezone(ZoneInfo(tz))
     return t(lang, "sessions.day", month=local.month, day=local.day,
              weekday=t(lang, f"sessions.wd.{local.weekday()}"))
-
 
 
 def when_text(lang: str, ses: StudySession, tz: str) -> str:
@@ -70,12 +68,6 @@ def when_text(lang: str, ses: StudySession, tz: str) -> str:
     return t(lang, "sessions.day_time", day=day_text(lang, ses.starts_at, tz), time=f"{start:%H:%M}–{end_text}")
 
 
-
-def hm(at: datetime, tz: str) -> str:
-    return at.astimezone(ZoneInfo(tz)).strftime("%H:%M")
-
-
-
 def kind_text(lang: str, ses: StudySession) -> str:
     """The kind, with the activity's form when it has one (青年理论学习小组活动·读书会)."""
     kind = t(lang, f"skind.{ses.kind.value}")
@@ -84,10 +76,8 @@ def kind_text(lang: str, ses: StudySession) -> str:
     return t(lang, "sessions.kind_form", kind=kind, form=form_text(lang, ses.form))
 
 
-
 def form_text(lang: str, form: str) -> str:
     return t(lang, f"sform.{form}")
-
 
 
 def header_lines(lang: str, ses: StudySession, unit: Unit) -> list[str]:
@@ -102,7 +92,6 @@ def header_lines(lang: str, ses: StudySession, unit: Unit) -> list[str]:
     lines.append(t(lang, "sessions.line_window", opens=hm(ses.opens_at, tz), closes=hm(ses.closes_at, tz),
                    late=hm(ses.late_after, tz)))
     return lines
-
 
 
 def roll_lines(lang: str, ses: StudySession, rows: list[tuple[Attendance, Person]]) -> list[str]:
@@ -132,12 +121,10 @@ def roll_lines(lang: str, ses: StudySession, rows: list[tuple[Attendance, Person
     return lines
 
 
-
 async def first_parts(session: AsyncSession, state: BotState, lang: str, ses: StudySession) -> list[str]:
     """What other features show first under a session's header (its first agenda items, its partners):
     the features' `announcement_parts`, in order."""
     return [text for part in state.features.announcement_parts if (text := await part(session, lang, ses))]
-
 
 
 def announcement_text(lang: str, ses: StudySession, unit: Unit, rows: list[tuple[Attendance, Person]],
@@ -154,10 +141,8 @@ def announcement_text(lang: str, ses: StudySession, unit: Unit, rows: list[tuple
     return "\n\n".join(parts)
 
 
-
 def _button(codec: CallbackCodec, lang: str, label: str, action: str, *args: int | str) -> InlineKeyboardButton:
     return InlineKeyboardButton(t(lang, label), callback_data=codec.encode(action, *args))
-
 
 
 def response_buttons(
@@ -165,7 +150,6 @@ def response_buttons(
 ) -> list[InlineKeyboardButton]:
     line = [_button(codec, lang, "sessions.btn_checkin", "ses.in", ses.id)] if checkin else []
     return [*line, _button(codec, lang, "sessions.btn_leave", "ses.lv", ses.id)]
-
 
 
 def announcement_markup(codec: CallbackCodec, lang: str, ses: StudySession,
@@ -180,11 +164,9 @@ def announcement_markup(codec: CallbackCodec, lang: str, ses: StudySession,
     return InlineKeyboardMarkup([response_buttons(codec, lang, ses), panel])
 
 
-
 def stamp(ses: StudySession) -> str:
     """Part of every dedupe key of a session's reminders: a new time means new reminders."""
     return ses.starts_at.strftime("%Y%m%d%H%M")
-
 
 
 async def announce(session: AsyncSession, state: BotState, *, ses: StudySession, unit: Unit, now: datetime) -> None:
@@ -197,7 +179,6 @@ async def announce(session: AsyncSession, state: BotState, *, ses: StudySession,
         text=announcement_text(lang, ses, unit, rows, await first_parts(session, state, lang, ses)), markup=as_dict(announcement_markup(state.codec, lang, ses)),
     )], now=now)
     ses.announce_outbox_id = await session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key))
-
 
 
 async def tell_members(
@@ -220,11 +201,9 @@ async def tell_members(
     await enqueue(session, items=items, now=now)
 
 
-
 def session_params(lang: str, ses: StudySession, unit: Unit) -> dict:
     return {"id": ses.id, "kind": kind_text(lang, ses), "topic": ses.topic, "unit": unit.name,
             "when": when_text(lang, ses, unit.timezone)}
-
 
 
 def summary_text(lang: str, closed: Closed, unit: Unit, rows: list[tuple[Attendance, Person]]) -> str:
@@ -240,7 +219,6 @@ def summary_text(lang: str, closed: Closed, unit: Unit, rows: list[tuple[Attenda
     return text
 
 
-
 def makeup_notices(state: BotState, unit: Unit, ses: StudySession, made: list[tuple[Makeup, Person]], *,
                    at: datetime) -> list[OutboxIn]:
     """New 补学 items: a private notice each, one group mention list for those not reachable privately."""
@@ -252,7 +230,6 @@ def makeup_notices(state: BotState, unit: Unit, ses: StudySession, made: list[tu
         items += group_makeup_notices(state, unit, unreachable, at=at, key=f"ses:{ses.id}:makeups:{ids}",
                                        text_key="makeup.assigned_group", topic=ses.topic)
     return items
-
 
 
 async def ordered_makeup_notices(session: AsyncSession, state: BotState, ids: list[int], *,
@@ -279,7 +256,6 @@ async def ordered_makeup_notices(session: AsyncSession, state: BotState, ids: li
     return items
 
 
-
 def group_makeup_notices(state: BotState, unit: Unit, people: list[Person], *, at: datetime, key: str,
                           text_key: str, topic: str) -> list[OutboxIn]:
     """补学 notices for members the bot cannot reach privately: mentions in their group."""
@@ -287,7 +263,6 @@ def group_makeup_notices(state: BotState, unit: Unit, people: list[Person], *, a
     return [OutboxIn(dedupe_key=f"{key}:{n}", chat_id=unit.chat_id, unit_id=unit.id, kind="mku_group", due_at=at,
                      text=t(lang, text_key, who=who, topic=topic))
             for n, who in enumerate(mentions(people))]
-
 
 
 def makeup_message(state: BotState, unit: Unit, ses: StudySession | None, item: Makeup, person: Person, *,

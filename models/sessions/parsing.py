@@ -4,12 +4,12 @@ reasons; and the local times shown back to them."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from models.errors import DomainError
+from models.text import clean_text
 from models.sessions.tables import (
     DEFAULT_MINUTES, PLACE_MAX, PRESENTER_MAX, REASON_MAX, TOPIC_MAX, ActivityForm, SessionKind, takes_form,
 )
@@ -70,12 +70,6 @@ _CLOCK = (r"(?:(上午|早上|早晨|中午|下午|晚上)\s*)?(\d{1,2})\s*(?:[:
 _TIME = re.compile(_CLOCK + r"(?:\s*[-~～—–至到]\s*" + _CLOCK + r")?")
 _PLACE = re.compile(r"\s[@＠]\s*(\S.*)$", re.DOTALL)
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "tomorrow": 1, "后天": 2, "大后天": 3}
-
-
-def clean_text(raw: str) -> str:
-    """Printable text on one line: control characters dropped, whitespace runs collapsed."""
-    kept = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in raw)
-    return " ".join(kept.split())
 
 
 def _date(year: int, month: int, day: int, given: str) -> date:

@@ -155,9 +155,6 @@ def test_periods_tile_the_calendar(kind, day, later):
 
 
 
-@pytest.mark.xfail(strict=True, reason="bug: upcoming() (the /rotation and group overview lists) and current_leader() "
-                   "name a member who left for a future period swapped to them; turns_to_announce() announces the "
-                   "order's leader for it instead")
 async def test_the_listed_leader_of_a_swapped_period_is_the_one_announced(s, now):
     u, (a, b, c) = await group(s, now)
     await set_order(s, unit=u, order=[a.id, b.id, c.id], now=now)
