@@ -15,9 +15,9 @@ from models.outbox import OutboxIn
 from models.sessions import StudySession
 from models.units import Person, Unit
 from models.youth import (
-    ActivityRecord, Contest, ContestState, Evaluation, Grade, Period, PeriodKind, QuizRecord, Rotation, Step, Swap,
-    Turn,
+    ActivityRecord, Contest, ContestState, Evaluation, Grade, Period, PeriodKind, Rotation, Step, Swap, Turn,
 )
+from models.youth.contests import QuizRecord
 from views.base import Renderer, columns, rows
 from views.sessions import day_text, kind_text, when_text
 

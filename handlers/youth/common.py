@@ -9,8 +9,8 @@ from bot.admins import is_unit_admin
 from bot.context import Ctx, person_in
 from handlers.common import in_private
 from models.errors import DomainError
-from models.units import Person, Unit, upsert_person
-from models.youth import active_ids, current_leader, member_by_username
+from models.units import Person, Unit, member_by_username, upsert_person
+from models.youth import active_ids, current_leader
 
 
 def group_of(update: Update, ctx: Ctx) -> Unit:
