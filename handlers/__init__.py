@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.ext import (
-    Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, PollAnswerHandler, filters,
-)
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import errors
-from handlers import buttons, messages, start, units, youth
+from handlers import buttons, messages
 from handlers.sessions import quick_checkin
 
 if TYPE_CHECKING:
@@ -22,10 +20,7 @@ def register(app: Application, features: Features) -> None:
         *(CommandHandler(c.name, c.callback) for c in features.commands),
         *quick_checkin.handlers(),  # 签到 in a busy group; everything else falls through to the next ones
         CallbackQueryHandler(buttons.on_button),
-        ChatMemberHandler(units.on_chat_member, ChatMemberHandler.CHAT_MEMBER),
-        ChatMemberHandler(units.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
-        PollAnswerHandler(youth.on_poll_answer),
-        MessageHandler(filters.COMMAND, start.on_unknown_command),
+        *features.update_handlers,  # chat members, poll answers, unknown commands: each feature's own
         MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT, messages.on_message),
     ])
     app.add_error_handler(errors.on_error)

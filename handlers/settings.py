@@ -1,46 +1,24 @@
-"""/settings: a unit's settings panel. Features declare its rows (`SETTINGS`, see handlers/base.Setting);
+"""/settings: a unit's settings panel. Features declare its rows (`Feature.settings`, see handlers/base.Setting);
 the panel lists them by section with a button each: a toggle flips, a choice offers its values as
 buttons, anything else is typed in reply to a question (kept in the prompts table)."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.admins import admin_only, is_unit_admin
 from bot.callbacks import BadCallback, Callback
 from bot.context import Ctx, handler
 from bot.i18n import mention
-from bot.keyboards import button
-from handlers.base import Button, Command, Setting
+from handlers.base import Setting
+from handlers.common import own_unit
 from models.errors import DomainError
 from models.units import Unit
-
-ROW_WIDTH = 3
-
-
-def _button_text(ctx: Ctx, s: Setting, unit: Unit) -> str:
-    if s.button is not None:
-        return s.button(ctx.lang, unit)
-    return ctx.t("settings.button", label=ctx.t(s.label), value=s.value(ctx.lang, unit))
+from views import settings as v
 
 
-def panel(ctx: Ctx, unit: Unit) -> tuple[str, InlineKeyboardMarkup]:
-    """The panel's text (every row with its value, by section) and its keyboard."""
-    lines = [ctx.t("settings.title", unit=unit.name)]
-    keyboard: list[list[InlineKeyboardButton]] = []
-    section = None
-    for s in ctx.state.features.settings:
-        if s.section != section:
-            section = s.section
-            lines += ["", ctx.t("settings.section", name=ctx.t(section))]
-            keyboard.append([])
-        lines.append(ctx.t("settings.row", label=ctx.t(s.label), value=s.value(ctx.lang, unit)))
-        if len(keyboard[-1]) == ROW_WIDTH:
-            keyboard.append([])
-        keyboard[-1].append(InlineKeyboardButton(_button_text(ctx, s, unit),
-                                                 callback_data=ctx.state.codec.encode("set.o", unit.id, s.key)))
-    lines += ["", ctx.t("settings.hint")]
-    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
+def panel(ctx: Ctx, unit: Unit):  # noqa: ANN201 - (text, markup)
+    return v.panel(ctx.view, unit, ctx.state.features.settings)
 
 
 def _show_panel(ctx: Ctx, unit: Unit) -> None:
@@ -77,13 +55,10 @@ async def on_open(update: Update, ctx: Ctx, cb: Callback) -> None:
         ctx.answer = (ctx.t("settings.saved_short", label=ctx.t(s.label), value=s.value(ctx.lang, unit)), False)
         _show_panel(ctx, unit)
     elif s.choices is not None:
-        options = [button(ctx, "=" + label, "set.v", unit.id, s.key, value) for value, label in s.choices(ctx.lang, unit)]
-        rows = [options[i:i + 4] for i in range(0, len(options), 4)]
-        rows.append([button(ctx, "settings.back", "set.b", unit.id)])
-        ctx.edit("settings.choose", markup=InlineKeyboardMarkup(rows), label=ctx.t(s.label),
+        ctx.edit("settings.choose", markup=v.choices(ctx.view, unit, s), label=ctx.t(s.label),
                  value=s.value(ctx.lang, unit))
     else:
-        ctx.ask(s.prompt or "settings.ask", kind="settings.value", payload={"unit_id": unit.id, "key": s.key},
+        ctx.ask(s.prompt or "settings.ask", kind=v.Ask.VALUE, payload={"unit_id": unit.id, "key": s.key},
                 chat_id=unit.chat_id, placeholder=s.value(ctx.lang, unit) or None,
                 mention=mention(ctx.person.tg_user_id, ctx.person.display_name), label=ctx.t(s.label),
                 value=s.value(ctx.lang, unit))
@@ -100,10 +75,7 @@ async def on_value(update: Update, ctx: Ctx, cb: Callback) -> None:
 
 
 async def on_back(update: Update, ctx: Ctx, cb: Callback) -> None:
-    unit = ctx.unit
-    if unit is None or unit.id != cb.int_arg(0):
-        raise DomainError("errors.bad_callback")
-    _show_panel(ctx, unit)
+    _show_panel(ctx, own_unit(ctx, cb))
 
 
 async def answer_value(update: Update, ctx: Ctx, payload: dict) -> None:
@@ -116,12 +88,3 @@ async def answer_value(update: Update, ctx: Ctx, payload: dict) -> None:
     ctx.reply("settings.saved", label=ctx.t(s.label), value=s.value(ctx.lang, unit))
     text, markup = panel(ctx, unit)
     ctx.reply_text(text, markup=markup, quote=False)
-
-
-COMMANDS = (Command("settings", cmd_settings, private=False, group=True, admin=True),)
-BUTTONS = {
-    "set.o": Button(on_open, admin=True),
-    "set.v": Button(on_value, admin=True),
-    "set.b": Button(on_back, admin=True),
-}
-PROMPTS = {"settings.value": answer_value}

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatType
 
 from bot.context import Ctx, handler
 from bot.parsing import parse_join_payload
-from handlers.base import Command
+from handlers.common import in_private
 from models.errors import DomainError
 from models.units import join_unit, person_units, set_private_ok, unit_by_code
 
 
 @handler
 async def cmd_start(update: Update, ctx: Ctx) -> None:
-    chat = update.effective_chat
-    if chat.type != ChatType.PRIVATE:
+    if not in_private(update):
         ctx.reply("start.group" if ctx.unit else "start.group_unbound")
         return
     await set_private_ok(ctx.session, person=ctx.person, ok=True, now=ctx.now)
@@ -35,7 +33,7 @@ async def cmd_start(update: Update, ctx: Ctx) -> None:
 
 @handler
 async def cmd_help(update: Update, ctx: Ctx) -> None:
-    private = update.effective_chat.type == ChatType.PRIVATE
+    private = in_private(update)
     ctx.reply_text("\n".join([
         ctx.t("help.intro"),
         "",
@@ -54,12 +52,6 @@ async def on_unknown_command(update: Update, ctx: Ctx) -> None:
     """Answer unknown commands in private, and in groups only when addressed to this bot."""
     text = update.effective_message.text or ""
     head = text.split()[0] if text.split() else ""
-    private = update.effective_chat.type == ChatType.PRIVATE
+    private = in_private(update)
     if private or head.lower().endswith("@" + ctx.state.bot_username.lower()):
         ctx.reply("errors.unknown_command", command=head.split("@")[0][:32])
-
-
-COMMANDS = (
-    Command("start", cmd_start, private=True, group=False),
-    Command("help", cmd_help, private=True, group=True),
-)

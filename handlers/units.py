@@ -10,31 +10,17 @@ from bot.admins import ADMIN_STATUSES, is_unit_admin, telegram_admin_only
 from bot.callbacks import Callback
 from bot.context import Ctx, handler, person_in
 from bot.i18n import mention
-from bot.keyboards import button, columns, rows, url_button
 from bot.parsing import parse_bind_args
-from handlers.base import Button, Command
+from handlers.common import in_private, own_unit
 from models.errors import DomainError
 from models.units import (
     Role, Unit, UnitKind, admin_units, bind_unit, join_unit, leave_unit, member_count, rename_unit,
     set_parent, set_private_ok, set_role, subtree_ids, unit_by_chat, upsert_person,
 )
+from views import units as v
+from views.base import rows
 
 IN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
-
-
-def join_link(ctx: Ctx, unit: Unit) -> str:
-    return f"https://t.me/{ctx.state.bot_username}?start=join_{unit.join_code}"
-
-
-def kind_keyboard(ctx: Ctx):
-    return columns([button(ctx, f"kind.{k.value}", "bind.k", k.value) for k in UnitKind], width=2)
-
-
-def unit_keyboard(ctx: Ctx, unit: Unit):
-    return rows(
-        [button(ctx, "bind.btn_join", "join", unit.id)],
-        [button(ctx, "bind.btn_rename", "bind.rn", unit.id), button(ctx, "bind.btn_parent", "bind.pa", unit.id)],
-    )
 
 
 async def _bot_admin_status(ctx: Ctx, unit: Unit) -> bool:
@@ -47,17 +33,10 @@ async def _bot_admin_status(ctx: Ctx, unit: Unit) -> bool:
 
 
 async def _summary(ctx: Ctx, unit: Unit, created: bool) -> tuple[str, object]:
-    """The text that closes binding: what was bound, admin status of the bot, the next step."""
     parent = await ctx.session.get(Unit, unit.parent_id) if unit.parent_id else None
     members = await member_count(ctx.session, unit_id=unit.id)
-    parts = [
-        ctx.t("bind.done" if created else "bind.updated", name=unit.name, kind=ctx.t(f"kind.{unit.kind.value}"),
-              parent=parent.name if parent else ctx.t("bind.no_parent"), members=members),
-        ctx.t("bind.bot_admin_ok") if await _bot_admin_status(ctx, unit) else ctx.t("bind.bot_admin_hint"),
-        ctx.t("bind.join_hint", link=join_link(ctx, unit)),
-        ctx.t("bind.next_step"),
-    ]
-    return "\n\n".join(parts), unit_keyboard(ctx, unit)
+    return v.bound(ctx.view, unit, created=created, parent=parent, members=members,
+                   bot_admin=await _bot_admin_status(ctx, unit), bot_username=ctx.state.bot_username)
 
 
 @handler
@@ -67,7 +46,7 @@ async def cmd_bind(update: Update, ctx: Ctx) -> None:
     parsed = parse_bind_args(" ".join(ctx.args or []))
     if parsed is None:
         key = "bind.choose_kind_again" if ctx.unit else "bind.choose_kind"
-        ctx.reply(key, markup=kind_keyboard(ctx), name=ctx.unit.name if ctx.unit else "")
+        ctx.reply(key, markup=v.kind_keyboard(ctx.view), name=ctx.unit.name if ctx.unit else "")
         return
     kind, name = parsed
     created = await _bind(update, ctx, kind, name)
@@ -97,17 +76,9 @@ async def on_bind_kind(update: Update, ctx: Ctx, cb: Callback) -> None:
     ctx.edit_text(text, markup=markup)
 
 
-def _own_unit(ctx: Ctx, cb: Callback) -> Unit:
-    """The unit a button names, which must be this chat's unit (buttons cannot reach other chats)."""
-    unit = ctx.unit
-    if unit is None or unit.id != cb.int_arg(0):
-        raise DomainError("errors.bad_callback")
-    return unit
-
-
 async def on_rename(update: Update, ctx: Ctx, cb: Callback) -> None:
-    unit = _own_unit(ctx, cb)
-    ctx.ask("bind.rename_prompt", kind="unit.rename", payload={"unit_id": unit.id}, chat_id=unit.chat_id,
+    unit = own_unit(ctx, cb)
+    ctx.ask("bind.rename_prompt", kind=v.Ask.RENAME, payload={"unit_id": unit.id}, chat_id=unit.chat_id,
             placeholder=unit.name or None, name=unit.name, mention=mention(ctx.person.tg_user_id, ctx.person.display_name))
 
 
@@ -120,16 +91,15 @@ async def answer_rename(update: Update, ctx: Ctx, payload: dict) -> None:
 
 
 async def on_parent_menu(update: Update, ctx: Ctx, cb: Callback) -> None:
-    unit = _own_unit(ctx, cb)
+    unit = own_unit(ctx, cb)
     below = await subtree_ids(ctx.session, unit_id=unit.id)
     choices = [u for u in await admin_units(ctx.session, person=ctx.person) if u.id not in below][:20]
-    buttons = [button(ctx, "=" + u.name[:40], "bind.pp", unit.id, u.id) for u in choices]
-    buttons.append(button(ctx, "bind.btn_no_parent", "bind.pp", unit.id, 0))
-    ctx.reply("bind.parent_choose" if choices else "bind.parent_none", markup=columns(buttons, 1), name=unit.name)
+    ctx.reply("bind.parent_choose" if choices else "bind.parent_none", markup=v.parent_picker(ctx.view, unit, choices),
+              name=unit.name)
 
 
 async def on_parent_pick(update: Update, ctx: Ctx, cb: Callback) -> None:
-    unit = _own_unit(ctx, cb)
+    unit = own_unit(ctx, cb)
     parent_id = cb.int_arg(1)
     parent = None
     if parent_id:
@@ -145,7 +115,7 @@ async def on_parent_pick(update: Update, ctx: Ctx, cb: Callback) -> None:
 
 
 async def on_join_button(update: Update, ctx: Ctx, cb: Callback) -> None:
-    unit = _own_unit(ctx, cb)
+    unit = own_unit(ctx, cb)
     await _join(ctx, unit, source="button", via_button=True)
 
 
@@ -161,14 +131,14 @@ async def _join(ctx: Ctx, unit: Unit, *, source: str, via_button: bool = False) 
     markup = None
     if newly and not ctx.person.private_ok and ctx.state.bot_username:
         text += "\n" + ctx.t("join.start_private_hint")
-        markup = rows([url_button(ctx, "join.btn_start_private", f"https://t.me/{ctx.state.bot_username}?start=hi")])
+        markup = rows([ctx.view.url_button("join.btn_start_private", v.start_link(ctx.state.bot_username))])
     ctx.reply_text(text, markup=markup)
 
 
 @handler
 async def cmd_join(update: Update, ctx: Ctx) -> None:
     """/join in a group: become a member of its unit."""
-    if update.effective_chat.type == ChatType.PRIVATE:
+    if in_private(update):
         raise DomainError("join.only_group")
     if ctx.unit is None:
         raise DomainError("errors.group_not_bound_member")
@@ -214,18 +184,3 @@ async def on_my_chat_member(update: Update, ctx: Ctx) -> None:
         ctx.reply("bind.added_to_group" if unit is None else "bind.added_back", quote=False)
     elif unit is not None and new in ADMIN_STATUSES and old not in ADMIN_STATUSES:
         ctx.reply("bind.now_admin", quote=False)
-
-
-
-COMMANDS = (
-    Command("join", cmd_join, private=False, group=True),
-    Command("bind", cmd_bind, private=False, group=True, admin=True),
-)
-BUTTONS = {
-    "bind.k": Button(on_bind_kind, admin=True),
-    "bind.rn": Button(on_rename, admin=True),
-    "bind.pa": Button(on_parent_menu, admin=True),
-    "bind.pp": Button(on_parent_pick, admin=True),
-    "join": Button(on_join_button),
-}
-PROMPTS = {"unit.rename": answer_rename}

@@ -13,65 +13,42 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message
 
 from bot.context import BotState
-from bot.i18n import mention, pick_lang, t
+from bot.i18n import pick_lang
+from bot.notify import group_lang, person_lang
 from jobs.planner import Window, split_late
-from views.sessions import kind_text, when_text
 from models.outbox import Outbox, OutboxIn, enqueue
 from models.prompts import open_prompt
 from models.sessions import Closed, count, roll
 from models.units import Person, Unit
 from models.youth import (
-    Contest, ContestState, Step, Turn, activity_period, activity_recorder, advance_contest, contests_to_advance,
-    expire_swaps, is_activity, mark_round_sent, turns_to_announce,
+    Contest, activity_period, activity_recorder, advance_contest, contests_to_advance, expire_swaps, is_activity,
+    mark_round_sent, turns_to_announce,
 )
+from views import youth as v
+from views.base import Renderer
 
 ASK_KIND = "youth_ask"  # the request for an activity's record; its fallback to the group is "youth_ask:fb"
-ASK_PROMPT = "yrec.ask"
-
-MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
 async def plan_youth(session: AsyncSession, state: BotState, window: Window) -> int:
     """State-driven rather than time-slot driven: each step is keyed, so a repeat pass is harmless and
     a pass after downtime still announces the turn in progress and finishes what was running."""
-    default = state.settings.locale
     now = window.now
     items: list[OutboxIn] = []
     for turn in await turns_to_announce(session, now=now):
-        items += _turn_items(turn, default, now)
+        private = Renderer(person_lang(state, turn.unit, turn.leader), state.codec)
+        items += v.turn_items(_group(state, turn.unit), private, turn, now)
     for swap, unit in await expire_swaps(session, now=now):
-        lang = pick_lang(None, unit.locale, default)
         proposer, partner = await session.get(Person, swap.proposer_id), await session.get(Person, swap.partner_id)
-        items.append(OutboxIn(
-            dedupe_key=f"youth:swap:{swap.id}:expired", chat_id=unit.chat_id, unit_id=unit.id, kind="youth_swap",
-            due_at=now, text=t(lang, "swap.expired_notice", proposer=proposer.display_name,
-                               partner=partner.display_name),
-        ))
+        items.append(v.swap_expired(_group(state, unit), unit, swap, proposer, partner, now))
     for contest in await contests_to_advance(session):
-        items += await _contest_items(session, contest, default, now)
+        items += await _contest_items(session, contest, state.settings.locale, now)
     return await enqueue(session, items=items, now=now)
 
 
-def _turn_items(turn: Turn, default: str, now: datetime) -> list[OutboxIn]:
-    unit, leader, period = turn.unit, turn.leader, turn.period
-    lang = pick_lang(None, unit.locale, default)
-    key = f"youth:turn:{unit.id}:{period.key}:{leader.id}"
-    who = mention(leader.tg_user_id, leader.display_name)
-    nxt = (t(lang, "rotation.next_turn", period=turn.next_period.label, name=turn.next_leader.display_name)
-           if turn.next_leader is not None else "")
-    items = [OutboxIn(
-        dedupe_key=key, chat_id=unit.chat_id, unit_id=unit.id, kind="youth_turn", due_at=now,
-        text=t(lang, "rotation.turn_group", period=period.label, leader=who, unit=unit.name) + nxt,
-    )]
-    if leader.private_ok:
-        plang = pick_lang(leader.language_code, unit.locale, default)
-        items.append(OutboxIn(
-            dedupe_key=f"{key}:dm", chat_id=leader.tg_user_id, person_id=leader.id, unit_id=unit.id,
-            kind="youth_turn", due_at=now,
-            text=t(plang, "rotation.turn_private", name=leader.display_name, unit=unit.name, period=period.label),
-            fallback_text=t(lang, "rotation.turn_fallback", who=who, period=period.label),
-        ))
-    return items
+def _group(state: BotState, unit: Unit) -> Renderer:
+    """The renderer for what is posted in a unit's group."""
+    return Renderer(group_lang(state, unit), state.codec)
 
 
 async def _contest_items(session: AsyncSession, contest: Contest, default: str, now: datetime) -> list[OutboxIn]:
@@ -81,28 +58,9 @@ async def _contest_items(session: AsyncSession, contest: Contest, default: str, 
         unit = await session.get(Unit, contest.unit_id)
         items.append(OutboxIn(
             dedupe_key=f"quiz:{contest.id}:board", chat_id=unit.chat_id, unit_id=unit.id, kind="quiz_board",
-            due_at=now, text=scoreboard(pick_lang(None, unit.locale, default), contest, step),
+            due_at=now, text=v.scoreboard(pick_lang(None, unit.locale, default), contest, step),
         ))
     return items
-
-
-def scoreboard(lang: str, contest: Contest, step: Step) -> str:
-    """Most correct first, then the least time over the correct answers."""
-    standings = step.standings or []
-    lines = [t(lang, "quiz.board_title", bank=contest.bank_name, played=step.played, players=len(standings))]
-    if step.failed_seq is not None:
-        lines.append(t(lang, "quiz.board_failed", seq=step.failed_seq))
-    elif contest.state == ContestState.stopped:
-        lines.append(t(lang, "quiz.board_stopped"))
-    lines.append("")
-    if not standings:
-        lines.append(t(lang, "quiz.board_empty"))
-    for s in standings:
-        lines.append(t(lang, "quiz.board_line", medal=MEDALS.get(s.rank, f"{s.rank}."), name=s.person.display_name,
-                       correct=s.correct, played=step.played, seconds=f"{s.time_ms / 1000:.1f}"))
-    if standings:
-        lines += ["", t(lang, "quiz.board_tail")]
-    return "\n".join(lines)
 
 
 def quiz_sent_hook(state: BotState):  # noqa: ANN201 - an AfterSent for the sender
@@ -138,26 +96,11 @@ async def activity_closed(session: AsyncSession, state: BotState, window: Window
     recorder = await session.get(Person, recorder_id) if recorder_id else None
     if recorder is None:
         return []
-    default = state.settings.locale
-    glang = pick_lang(None, unit.locale, default)
     c = count(await roll(session, session_id=ses.id), closed=True)
     period = await activity_period(session, unit=unit, ses=ses)
-
-    def params(lang: str) -> dict:
-        return {"kind": kind_text(lang, ses), "topic": ses.topic, "when": when_text(lang, ses, unit.timezone),
-                "attended": c.attended, "expected": c.expected, "unit": unit.name, "period": period.label}
-
-    in_group = t(glang, "record.ask_group", who=mention(recorder.tg_user_id, recorder.display_name), **params(glang))
-    key = ask_key(ses.id, recorder.id)
-    if not recorder.private_ok:
-        return [OutboxIn(dedupe_key=key, chat_id=unit.chat_id, unit_id=unit.id, kind=ASK_KIND, due_at=window.now,
-                         text=in_group)]
-    plang = pick_lang(recorder.language_code, unit.locale, default)
-    return [OutboxIn(dedupe_key=key, chat_id=recorder.tg_user_id, person_id=recorder.id, unit_id=unit.id,
-                     kind=ASK_KIND, due_at=window.now, fallback_text=in_group,
-                     text=t(plang, "record.ask_private", name=recorder.display_name, **params(plang)))]
-
-
+    return [v.record_ask(_group(state, unit), Renderer(person_lang(state, unit, recorder), state.codec),
+                         key=ask_key(ses.id, recorder.id), kind=ASK_KIND, unit=unit, recorder=recorder, ses=ses,
+                         attended=c.attended, expected=c.expected, period=period, now=window.now)]
 
 
 def record_ask_sent_hook(state: BotState):  # noqa: ANN201 - an AfterSent for the sender
@@ -171,6 +114,6 @@ def record_ask_sent_hook(state: BotState):  # noqa: ANN201 - an AfterSent for th
         if await session.get(Person, person_id) is None:
             return
         await open_prompt(session, chat_id=msg.chat_id, message_id=msg.message_id, person_id=person_id,
-                          kind=ASK_PROMPT, payload={"session_id": session_id}, now=now)
+                          kind=v.Ask.RECORD, payload={"session_id": session_id}, now=now)
 
     return on_ask_sent

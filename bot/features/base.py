@@ -18,6 +18,7 @@ from handlers.base import Button, Command, InputFn, MeFigures, MeSection, Prompt
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+    from telegram.ext import BaseHandler
 
     from bot.context import BotState
     from bot.delivery import AfterSent
@@ -58,6 +59,10 @@ class Feature:
     minute_sources: tuple[Any, ...] = ()
     reflection_subjects: tuple[Any, ...] = ()
     report_figures: tuple[Any, ...] = ()
+    # Telegram updates that are neither commands, buttons nor messages for the generic handlers (chat
+    # members, poll answers, unknown commands): PTB handlers, added after the buttons' and before the
+    # plain messages' (handlers.register).
+    update_handlers: tuple[BaseHandler, ...] = ()
 
 
 def _merged(features: tuple[Feature, ...], name: str) -> dict:
@@ -95,6 +100,7 @@ class Features:
     minute_sources: tuple[Any, ...] = field(init=False)
     reflection_subjects: tuple[Any, ...] = field(init=False)
     report_figures: tuple[Any, ...] = field(init=False)
+    update_handlers: tuple[BaseHandler, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         fs = self.features
@@ -103,7 +109,7 @@ class Features:
             raise ValueError(f"two features share a name: {names}")
         for name in ("commands", "words", "inputs", "settings", "me_figures", "me_sections", "planners",
                      "close_hooks", "announcement_parts", "minute_sources", "reflection_subjects",
-                     "report_figures"):
+                     "report_figures", "update_handlers"):
             object.__setattr__(self, name, _joined(fs, name))
         for name in ("buttons", "prompts", "after_sent"):
             object.__setattr__(self, name, MappingProxyType(_merged(fs, name)))
