@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import SystemClock
-from models.outbox import Outbox, OutboxIn, OutboxState, enqueue
+from bot.delivery import Sender
+from models.outbox import Outbox, OutboxIn, OutboxState, claim_due, enqueue
 from models.reminders import set_reminder
 from models.schedules import parse_hhmm
 from models.units import Person, Unit, UnitKind
@@ -29,6 +30,32 @@ async def test_enqueue_is_idempotent_per_dedupe_key(bot):
     async with sessions.begin() as s:
         assert await enqueue(s, items=[item], now=now) == 0
     assert await bot.count(Outbox) == 1
+
+
+async def test_clean_stop_hands_back_unstarted_rows_and_a_lone_start_recovers_a_crash(bot):
+    state = bot.app.bot_data
+    sessions = state.sessions
+    later = bot.clock.now() + timedelta(hours=1)  # not due for the running sender
+    async with sessions.begin() as s:
+        await enqueue(s, items=[OutboxIn(dedupe_key=f"r:{i}", chat_id=1000 + i, text="x", kind="t", due_at=later)
+                                for i in range(6)], now=later)
+    sender = Sender(bot.app.bot, sessions, state.settings.delivery, bot.clock, instance_id="gone")
+
+    async def held() -> dict[str, str | None]:
+        async with sessions() as s:
+            rows = (await s.scalars(select(Outbox).where(Outbox.dedupe_key.like("r:%")))).all()
+        return {r.dedupe_key: r.leased_by for r in rows if r.state == OutboxState.sending}
+
+    async with sessions.begin() as s:
+        rows = await claim_due(s, now=later, limit=6, lease=timedelta(seconds=sender.claim_seconds), holder="gone")
+    assert len(rows) == 6 and sender.claim_seconds < state.settings.delivery.lease_seconds
+    sender._started.add(rows[0].id)  # its request is out: it keeps its lease
+    await sender.stop()
+    assert await held() == {"r:0": "gone"}
+    # The sender that held r:0 crashed; a lone process (SQLite's lock) starting takes it back at once.
+    lone = Sender(bot.app.bot, sessions, state.settings.delivery, bot.clock, instance_id="new", sole=True)
+    assert await lone.recover() == 1
+    assert await held() == {}
 
 
 async def test_enqueue_keeps_every_field_in_order_across_chunks(bot, monkeypatch):
@@ -292,3 +319,4 @@ async def test_a_retry_is_sent_though_the_test_clock_stands_still(fake, start_bo
     assert [m["text"] for m in fake.sent_messages(5)] == ["晚一点也要送到"]
     assert any("not sent, retrying in" in r.getMessage() for r in caplog.records)
     assert any("releasing outbox row" in r.getMessage() for r in caplog.records)
+
