@@ -68,6 +68,20 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None]
 
 
+class SkippedSchedule(Base):
+    """A scheduled message not sent because the bot was down past `delivery.catch_up_hours`: kept so
+    its unit's admins are told (once, `told_at`) and `wuxue outbox` can list it."""
+
+    __tablename__ = "skipped_schedules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
+    what: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime]
+    found_at: Mapped[datetime]
+    told_at: Mapped[datetime | None]
+
+
 @dataclass(slots=True)
 class OutboxIn:
     """A message to enqueue. `fallback_text` is posted to the unit's group if the person blocked us."""
@@ -259,6 +273,21 @@ async def release_orphans(session: AsyncSession, *, holders: list[str] | None) -
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+async def record_skipped(session: AsyncSession, *, skipped: list[tuple[int | None, str, datetime]],
+                         now: datetime) -> None:
+    session.add_all(SkippedSchedule(unit_id=unit_id, what=what[:200], due_at=at, found_at=now)
+                    for unit_id, what, at in skipped)
+
+
+async def untold_skipped(session: AsyncSession) -> list[SkippedSchedule]:
+    return list(await session.scalars(
+        select(SkippedSchedule).where(SkippedSchedule.told_at.is_(None)).order_by(SkippedSchedule.id)))
+
+
+async def recent_skipped(session: AsyncSession, *, limit: int = 50) -> list[SkippedSchedule]:
+    return list(await session.scalars(select(SkippedSchedule).order_by(SkippedSchedule.id.desc()).limit(limit)))
 
 
 async def counts_by_state(session: AsyncSession) -> dict[str, int]:

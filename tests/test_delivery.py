@@ -3,6 +3,7 @@ catch-up after downtime. (Crashes and several processes: test_delivery_processes
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from bot.clock import SystemClock
 from bot.delivery import Sender
-from models.outbox import Outbox, OutboxIn, OutboxState, claim_due, enqueue
+from models.outbox import Outbox, OutboxIn, OutboxState, SkippedSchedule, claim_due, enqueue
 from models.reminders import set_reminder
 from models.schedules import parse_hhmm
 from models.units import Person, Unit, UnitKind
@@ -320,3 +321,32 @@ async def test_a_retry_is_sent_though_the_test_clock_stands_still(fake, start_bo
     assert any("not sent, retrying in" in r.getMessage() for r in caplog.records)
     assert any("releasing outbox row" in r.getMessage() for r in caplog.records)
 
+
+async def test_skipped_schedules_are_told_to_admins_once_and_listed(fake, start_bot, clock, db_url, monkeypatch,
+                                                                     capsys):
+    clock.set(datetime(2026, 11, 23, 0, 30, tzinfo=UTC))
+    bot = await start_bot(clock=clock, delivery=FAST)
+    await _weekly_unit(bot, at="09:00")
+    await bot.say("/start", user=bot.admin)  # the admin can be reached privately
+    await bot.settle_planner()
+    await bot.stop()
+    clock.set(datetime(2026, 11, 23, 23, 0, tzinfo=UTC))  # Tuesday 07:00 Beijing: 22 h late, past 12 h
+    await bot.start()
+    await bot.settle_planner()
+    await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
+    told = [t for t in bot.texts(bot.admin["id"]) if "停机未发消息说明" in t]
+    assert len(told) == 1, bot.texts(bot.admin["id"])
+    assert "weekly reminder" in told[0] and "2026-11-23 09:00" in told[0] and "12 小时" in told[0]
+    assert not [t for t in bot.texts(bot.member["id"]) if "停机未发消息说明" in t]  # admins only
+    await bot.settle_planner()  # told once
+    await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
+    assert len([t for t in bot.texts(bot.admin["id"]) if "停机未发消息说明" in t]) == 1
+    assert await bot.count(SkippedSchedule) >= 1
+
+    from bot.cli import _outbox
+
+    monkeypatch.setenv("WUXUE_DATABASE__URL", db_url)
+    capsys.readouterr()
+    assert await asyncio.to_thread(_outbox, None) == 0
+    listing = capsys.readouterr().out
+    assert "skipped while down" in listing and "weekly reminder" in listing and "2026-11-23 01:00" in listing
