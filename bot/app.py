@@ -88,9 +88,11 @@ async def _post_init(app: Application) -> None:
     state.desk = CheckinDesk(state.sessions)
     state.bot_username = app.bot.username
     state.sender = Sender(app.bot, state.sessions, settings.delivery, state.clock, default_locale=settings.locale,
-                          request_timeout=settings.telegram.timeout_seconds)
+                          request_timeout=settings.telegram.timeout_seconds,
+                          sole=state.instance_lock.path is not None)
     for kind, make_hook in state.features.after_sent.items():
         state.sender.after_sent[kind] = make_hook(state)
+    await state.sender.recover()
     state.sender.start()
     app.job_queue.run_repeating(planner_tick, interval=settings.delivery.planner_tick_seconds, first=0.0,
                                 name="planner", job_kwargs={"coalesce": True, "misfire_grace_time": None})

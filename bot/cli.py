@@ -85,7 +85,7 @@ def _db_upgrade() -> int:
 def _outbox(retry_id: int | None) -> int:
     from datetime import UTC, datetime
 
-    from models.outbox import counts_by_state, oldest_due, retry_dead
+    from models.outbox import counts_by_state, oldest_due, recent_skipped, retry_dead
 
     async def work(sessions):  # type: ignore[no-untyped-def]
         now = datetime.now(UTC)
@@ -99,9 +99,16 @@ def _outbox(retry_id: int | None) -> int:
                 return 0
             counts = await counts_by_state(session)
             oldest = await oldest_due(session, now=now)
+            skipped = await recent_skipped(session)
         for state in ("pending", "sending", "sent", "failed", "dead"):
             print(f"{state:8} {counts.get(state, 0)}")
         print(f"oldest due: {oldest.isoformat() if oldest else '-'}")
+        if skipped:  # newest first: what the planner did not send (down past delivery.catch_up_hours)
+            print(f"skipped while down ({len(skipped)} latest):")
+            print(f"{'id':>6}  {'unit':>6}  {'due (UTC)':16}  {'admins told':16}  what")
+            for r in skipped:
+                told = r.told_at.strftime("%Y-%m-%d %H:%M") if r.told_at else "-"
+                print(f"{r.id:>6}  {r.unit_id or '-':>6}  {r.due_at.strftime('%Y-%m-%d %H:%M'):16}  {told:16}  {r.what}")
         return 0
 
     return asyncio.run(_with_database(work))

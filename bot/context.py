@@ -30,6 +30,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.callbacks import CallbackCodec
 from bot.clock import Clock, SystemClock
 from bot.i18n import pick_lang, t
+from bot.pacing import send_paced
+from bot.welcome import Welcomes
 from bot.txguard import TX_OPEN
 from views.base import Renderer
 from models.errors import DomainError
@@ -70,6 +72,7 @@ class BotState:
         self.desk: CheckinDesk | None = None
         self.instance_lock: SingleInstanceLock | None = None
         self.is_leader = False
+        self.welcomes = Welcomes()
 
 
 @dataclass(slots=True)
@@ -292,30 +295,31 @@ async def send_replies(update: Update, ctx: Ctx) -> list[Message]:
             continue
         reply_to = r.reply_to or (msg.message_id if (r.quote and msg and chat and target == chat.id
                                                      and chat.type != ChatType.PRIVATE) else None)
-        if r.document is not None:
-            out = await ctx.bot.send_document(
-                target, r.document[1], filename=r.document[0], caption=r.text, reply_markup=r.markup,
-                reply_to_message_id=reply_to, allow_sending_without_reply=True,
-            )
-        elif r.photo is not None:
-            out = await ctx.bot.send_photo(
-                target, r.photo, caption=r.text, reply_markup=r.markup, reply_to_message_id=reply_to,
-                allow_sending_without_reply=True,
-            )
-        else:
-            out = await ctx.bot.send_message(
-                target, r.text, reply_markup=r.markup, reply_to_message_id=reply_to,
-                allow_sending_without_reply=True,
-            )
+        out = await send_paced(ctx.state.sender, target, lambda r=r, target=target, reply_to=reply_to: _send_one(
+            ctx, r, target, reply_to))
         sent.append(out)
         if r.ask is not None:
             asked.append((out, r.ask))
-        if ctx.state.sender is not None:  # replies use up Telegram's limits too: the sender leaves room
-            ctx.state.sender.limiter.record(target)
     ctx.replies = []
     if asked and ctx.person is not None:
         await _store_prompts(ctx, asked)
     return sent
+
+
+async def _send_one(ctx: Ctx, r: PendingReply, target: int, reply_to: int | None) -> Message:
+    if r.document is not None:
+        return await ctx.bot.send_document(
+            target, r.document[1], filename=r.document[0], caption=r.text, reply_markup=r.markup,
+            reply_to_message_id=reply_to, allow_sending_without_reply=True,
+        )
+    if r.photo is not None:
+        return await ctx.bot.send_photo(
+            target, r.photo, caption=r.text, reply_markup=r.markup, reply_to_message_id=reply_to,
+            allow_sending_without_reply=True,
+        )
+    return await ctx.bot.send_message(
+        target, r.text, reply_markup=r.markup, reply_to_message_id=reply_to, allow_sending_without_reply=True,
+    )
 
 
 async def _store_prompts(ctx: Ctx, asked: list[tuple[Message, tuple[str, dict]]]) -> None:

@@ -1,10 +1,13 @@
 """The sender: drains due outbox rows within Telegram's limits, surviving errors, crashes and peers.
 
-Guarantee: at-least-once. A row is leased (state `sending`, committed) before its request goes
-out and marked `sent` (committed) right after; a crash between the two re-sends it once its lease
-expires. So a crash can repeat at most the rows in flight at that moment (≤ `concurrency`, default
-4); errors from Telegram never lose or repeat a row. Rows are claimed in due order, and with
-FOR UPDATE SKIP LOCKED several processes split the queue without overlap.
+Guarantee: at-least-once. A row is claimed (state `sending`, committed) for a short while
+(`claim_seconds`), its claim is extended to the full lease (`lease_seconds`) just before its request
+goes out, and it is marked `sent` (committed) right after; a crash between the two re-sends it once
+its lease expires or its sender is known to be gone (the instance lease ran out; on SQLite, at the
+next start). Rows claimed but not started are handed back at once on a clean stop, and within
+`claim_seconds` after a crash. So a crash can repeat at most the rows in flight at that moment
+(≤ `concurrency`, default 4); errors from Telegram never lose or repeat a row. Rows are claimed in
+due order, and with FOR UPDATE SKIP LOCKED several processes split the queue without overlap.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from bot.clock import Clock
 from bot.i18n import pick_lang, t
 from bot.ratelimit import SendLimiter, Ticket
 from bot.settings import DeliverySettings
-from models.leases import INSTANCE_PREFIX, acquire, live_instances, release
-from models.outbox import Outbox, OutboxIn, OutboxState, claim_due, enqueue
+from models.leases import INSTANCE_PREFIX, acquire, dead_instances, forget_instances, live_instances, release
+from models.outbox import (
+    Outbox, OutboxIn, OutboxState, claim_due, enqueue, release_claims, release_orphans, start_sending,
+)
 from models.units import Membership, Person, Role, Unit, set_private_ok
 
 log = logging.getLogger("wuxue.delivery")
@@ -34,6 +39,7 @@ log = logging.getLogger("wuxue.delivery")
 HARMLESS = ("message is not modified",)
 HEARTBEAT = timedelta(seconds=10)
 INSTANCE_TTL = timedelta(seconds=30)
+MAX_BATCH = 200
 
 # Called in the transaction that marks a row of its kind sent, with the message Telegram returned (a
 # contest learns its poll's id this way). A failing hook is logged; the row still counts as sent.
@@ -54,12 +60,14 @@ class Sender:
     def __init__(
         self, bot: Bot, sessions: async_sessionmaker[AsyncSession], settings: DeliverySettings, clock: Clock,
         *, default_locale: str = "zh", instance_id: str | None = None, request_timeout: float = 10.0,
+        sole: bool = False,
     ) -> None:
         self.bot, self.sessions, self.settings, self.clock = bot, sessions, settings, clock
         self.default_locale = default_locale
         self.instance_id = instance_id or new_instance_id()
         self.limiter = SendLimiter(settings.per_second, settings.per_group_minute)
         self.concurrency = settings.concurrency
+        self.claim_seconds = min(settings.claim_seconds, settings.lease_seconds / 2)
         self.request_timeout = request_timeout
         self.idle_poll = settings.poll_seconds
         self._wake = asyncio.Event()
@@ -69,10 +77,23 @@ class Sender:
         self._next_heartbeat = 0.0
         self.sent_count = 0
         self.after_sent: dict[str, AfterSent] = {}
+        self.sole = sole  # no other sender can run on this database (SQLite's lock file says so)
+        self._started: set[int] = set()  # rows whose request went out (full lease): never handed back
 
     # -- life cycle --------------------------------------------------------------------------------
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="wuxue-sender")
+
+    async def recover(self) -> int:
+        """At start, alone on the database: whatever a crashed predecessor held is due again now."""
+        if not self.sole:
+            return 0
+        async with self.sessions.begin() as session:
+            n = await release_orphans(session, holders=None)
+            await forget_instances(session, but=self.instance_id)  # else counted as a live peer for 30 s
+        if n:
+            log.warning("recovered %s outbox rows held by a sender that stopped without releasing them", n)
+        return n
 
     async def stop(self) -> None:
         self._stop.set()
@@ -83,6 +104,8 @@ class Sender:
             except TimeoutError:
                 self._task.cancel()
         async with self.sessions.begin() as session:
+            # Claimed but not started: due again at once for our restart or a peer.
+            await release_claims(session, holder=self.instance_id, keep=self._started)
             await release(session, name=INSTANCE_PREFIX + self.instance_id, holder=self.instance_id)
 
     def wake(self) -> None:
@@ -115,6 +138,11 @@ class Sender:
             await acquire(session, name=INSTANCE_PREFIX + self.instance_id, holder=self.instance_id, now=now,
                           ttl=INSTANCE_TTL)
             peers = await live_instances(session, now=now)
+            dead = await dead_instances(session, now=now)
+            if dead and await release_orphans(session, holders=dead):
+                log.warning("recovered outbox rows of stopped senders %s", ", ".join(dead))
+            for holder in dead:
+                await release(session, name=INSTANCE_PREFIX + holder, holder=holder)
         self.limiter.set_share(1.0 / max(1, peers))
 
     # -- one pass ---------------------------------------------------------------------------------
@@ -126,16 +154,17 @@ class Sender:
         now = self.clock.now()
         async with self.sessions.begin() as session:
             rows = await claim_due(
-                # About a second of work: the rest stays claimable by peers (and by our next pass).
-                session, now=now, limit=max(self.limiter.overall.limit, 1),
-                lease=timedelta(seconds=self.settings.lease_seconds), holder=self.instance_id,
+                # About a second of work (each start is a write, so not more than can start within the
+                # short claim): the rest stays claimable by peers (and by our next pass).
+                session, now=now, limit=max(min(self.limiter.overall.limit, MAX_BATCH), 1),
+                lease=timedelta(seconds=self.claim_seconds), holder=self.instance_id,
             )
         if not rows:
             return False
-        # Start no request that could still be running when the lease runs out: another instance
-        # would then claim the row too. Rows not started by then go back to the queue.
-        lease = self.settings.lease_seconds
-        start_by = loop.time() + max(lease / 2, lease - self.request_timeout - 1)
+        # Start nothing once the short claim may have run out (a peer could hold the row by then; the
+        # extension to the full lease would fail anyway). Rows not started by then go back to the queue.
+        claim = self.claim_seconds
+        start_by = loop.time() + max(claim / 2, claim - 1)
         in_flight: set[asyncio.Task] = set()
         deferred: list[tuple[int, float]] = []
         for row in rows:
@@ -167,12 +196,13 @@ class Sender:
     async def _defer(self, deferred: list[tuple[int, float]]) -> None:
         """Hand rows back to the queue, due when their group's window has room again."""
         now = self.clock.now()
+        by_wait: dict[float, list[int]] = {}
+        for row_id, wait in deferred:
+            by_wait.setdefault(wait, []).append(row_id)
         async with self.sessions.begin() as session:
-            for row_id, wait in deferred:
-                row = await session.get(Outbox, row_id)
-                if row is not None and row.state == OutboxState.sending and row.leased_by == self.instance_id:
-                    row.state, row.lease_until, row.leased_by = OutboxState.pending, None, None
-                    row.due_at = max(row.due_at, now + timedelta(seconds=wait))
+            for wait, ids in by_wait.items():  # one statement per distinct wait (mostly 0)
+                await release_claims(session, holder=self.instance_id, only=ids,
+                                     due_at=now + timedelta(seconds=wait) if wait > 0 else None)
 
     async def _send(self, row: Outbox) -> Message | bool:
         markup = InlineKeyboardMarkup.de_json(row.markup, self.bot) if row.markup else None
@@ -195,7 +225,30 @@ class Sender:
                                                     reply_markup=markup)
         return await self.bot.send_message(row.chat_id, row.text, reply_markup=markup)
 
+    async def _begin(self, row: Outbox) -> bool:
+        """Take the full lease for a row about to go out (the short claim would not outlast a request)."""
+        until = self.clock.now() + timedelta(seconds=self.settings.lease_seconds)
+        async with self.sessions.begin() as session:
+            ok = await start_sending(session, row_id=row.id, holder=self.instance_id, until=until)
+        if ok:
+            self._started.add(row.id)
+        return ok
+
     async def _deliver(self, row: Outbox, ticket: Ticket) -> None:
+        try:
+            if not await self._begin(row):
+                ticket.finish()
+                return  # our claim ran out and another sender has the row
+        except Exception:  # noqa: BLE001 - the database is busy or away: the row stays claimed briefly
+            ticket.finish()
+            log.exception("could not start outbox row %s", row.id)
+            return
+        try:
+            await self._deliver_started(row, ticket)
+        finally:
+            self._started.discard(row.id)
+
+    async def _deliver_started(self, row: Outbox, ticket: Ticket) -> None:
         try:
             try:
                 msg = await self._send(row)

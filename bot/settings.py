@@ -85,7 +85,9 @@ class DeliverySettings(BaseModel):
     per_second: int = Field(30, ge=1, le=10000)
     per_group_minute: int = Field(20, ge=1, le=10000)
     max_attempts: int = Field(8, ge=1, le=100)
-    lease_seconds: int = Field(60, ge=5, le=3600)
+    lease_seconds: int = Field(60, ge=5, le=3600)  # a row whose send is in flight
+    # A row claimed but not yet started: short, so a crash holds it back only seconds (at most half the lease).
+    claim_seconds: float = Field(5.0, ge=1, le=600)
     fallback_to_group: bool = True
     catch_up_hours: float = Field(12, ge=0, le=24 * 14)
     retry_base_seconds: float = Field(2.0, gt=0, le=60)

@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 from bot.admins import ADMIN_STATUSES, is_unit_admin, telegram_admin_only
 from bot.callbacks import Callback
 from bot.context import Ctx, handler, person_in
-from bot.i18n import mention
+from bot.i18n import mention, t
 from bot.parsing import parse_bind_args
 from handlers.common import in_private, own_unit
 from models.errors import DomainError
@@ -127,11 +127,29 @@ async def _join(ctx: Ctx, unit: Unit, *, source: str, via_button: bool = False) 
         ctx.answer = (ctx.t("join.done_short" if newly else "join.already_short", unit=unit.name), False)
         if not newly:
             return
+    hint = newly and not ctx.person.private_ok and bool(ctx.state.bot_username)
+    markup = rows([ctx.view.url_button("join.btn_start_private", v.start_link(ctx.state.bot_username))]) \
+        if hint else None
+    chat_id = ctx.unit.chat_id if ctx.unit is not None else None
+    if newly and chat_id is not None and not ctx.state.welcomes.single(chat_id, ctx.now):
+        # A burst of joins: named together in one welcome, edited in place (bot/welcome.py).
+        lang, now, name = ctx.lang, ctx.now, who
+
+        def render(names: list[str]) -> tuple[str, object]:
+            text = t(lang, "join.welcome_roll", names="、".join(names), n=len(names), unit=unit.name)
+            return text + "\n" + t(lang, "join.start_private_hint"), markup_all
+
+        markup_all = rows([ctx.view.url_button("join.btn_start_private", v.start_link(ctx.state.bot_username))]) \
+            if ctx.state.bot_username else None
+
+        async def welcome(c: Ctx) -> None:
+            await c.state.welcomes.add(c.bot, c.state.sender, chat_id, name, now, render)
+
+        ctx.after_commit(welcome)
+        return
     text = ctx.t("join.done" if newly else "join.already", who=who, unit=unit.name, count=count)
-    markup = None
-    if newly and not ctx.person.private_ok and ctx.state.bot_username:
+    if hint:
         text += "\n" + ctx.t("join.start_private_hint")
-        markup = rows([ctx.view.url_button("join.btn_start_private", v.start_link(ctx.state.bot_username))])
     ctx.reply_text(text, markup=markup)
 
 

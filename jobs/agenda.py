@@ -43,7 +43,8 @@ async def _study_reminders(session: AsyncSession, state: BotState, window: Windo
         for unit in await ag.target_units(session, item_id=item.id):
             due = [(tag, at) for tag, at in ag.study_reminder_times(item, unit.timezone)
                    if window.since < at <= window.now]
-            kept = set(split_late(window, [at for _, at in due], f"study reminders of agenda item {item.id}"))
+            kept = set(split_late(window, [at for _, at in due], f"study reminders of agenda item {item.id}",
+                                  unit_id=unit.id))
             due = [(tag, at) for tag, at in due if at in kept]
             if not due:
                 continue
@@ -111,7 +112,7 @@ async def _followup_reminders(
     unreachable: dict[tuple[int, int, datetime], list[Person]] = {}
     for f, person, item in await ag.followups_to_remind(session, since=window.since, until=window.now):
         at = f.due_at - ag.FOLLOWUP_REMIND_BEFORE
-        if not split_late(window, [at], f"follow-up reminder {f.id}"):
+        if not split_late(window, [at], f"follow-up reminder {f.id}", unit_id=f.unit_id):
             continue
         unit = await unit_of(f.unit_id)
         if person.private_ok:
@@ -138,7 +139,7 @@ async def _overdue(session: AsyncSession, state: BotState, window: Window, unit_
     for m, owner, item in await ag.overdue_measures(session, now=window.now):
         unit = await unit_of(m.unit_id)
         due = split_late(window, ag.overdue_reminder_times(m.deadline, unit.timezone, window.since, window.now),
-                         f"overdue reminders of measure {m.id}")
+                         f"overdue reminders of measure {m.id}", unit_id=unit.id)
         for at in due:
             lang = person_lang(state, unit, owner)
             params = {"id": m.id, "text": m.text, "title": item.title,

@@ -20,7 +20,7 @@ async def joint_closed(session: AsyncSession, state: BotState, window: Window, c
     """The close's summary in every partner group too (the host's is sent by jobs.sessions)."""
     ses = closed.session
     partners = await partner_rows(session, session_id=ses.id)
-    if not partners or not split_late(window, [ses.closes_at], f"partner summaries of session {ses.id}"):
+    if not partners or not split_late(window, [ses.closes_at], f"partner summaries of session {ses.id}", unit_id=unit.id):
         return []
     rows = await roll(session, session_id=ses.id)
     return [OutboxIn(dedupe_key=f"ses:{ses.id}:close:u{u.id}", chat_id=u.chat_id, unit_id=u.id, kind="ses_close",

@@ -34,7 +34,8 @@ async def plan_note_reminders(session: AsyncSession, state: BotState, window: Wi
     )
     for req, unit, person in rows.all():
         at = remind_at(req, unit.timezone)
-        if not window.since < at <= window.now or not split_late(window, [at], f"notes reminder {req.id}"):
+        if not window.since < at <= window.now or not split_late(window, [at], f"notes reminder {req.id}",
+                                                                        unit_id=unit.id):
             continue
         items.append(notes_reminder(state, unit, person, req, at))
     return await enqueue(session, items=items, now=window.now)

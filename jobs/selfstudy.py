@@ -38,7 +38,8 @@ async def _due(session: AsyncSession, window: Window, name: str) -> Due:
         schedule = reminder(unit, name)
         if schedule is None:
             continue
-        for at in split_late(window, schedule.occurrences(window.since, window.now), f"{name} reminder of unit {unit.id}"):
+        for at in split_late(window, schedule.occurrences(window.since, window.now), f"{name} reminder of unit {unit.id}",
+                             unit_id=unit.id):
             day = at.astimezone(ZoneInfo(unit.timezone)).date()
             groups.setdefault((monday(day), day), []).append((unit, at))
     return groups

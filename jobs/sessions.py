@@ -71,7 +71,7 @@ async def plan_sessions(session: AsyncSession, state: BotState, window: Window) 
     for item, person, ses in await makeups_to_remind(session, until=window.now):
         unit = await unit_of(item.unit_id)
         due = split_late(window, [at for _, at in makeup_reminder_times(item.due_at, window.since, window.now)],
-                         f"补学 reminder {item.id}")
+                         f"补学 reminder {item.id}", unit_id=item.unit_id)
         for at in due:
             if person.private_ok:
                 items.append(makeup_message(state, unit, ses, item, person, at=at, tag=f"r{at:%Y%m%d%H%M}",
@@ -94,7 +94,7 @@ async def _reminders(session: AsyncSession, state: BotState, window: Window, ses
               ("open", ses.opens_at), ("nudge", ses.starts_at + NUDGE_AFTER)]
     due = [(what, at) for what, at in events
            if window.since < at <= window.now and at > ses.created_at and (what != "nudge" or at < ses.closes_at)]
-    kept = set(split_late(window, [at for _, at in due], f"reminders of session {ses.id}"))
+    kept = set(split_late(window, [at for _, at in due], f"reminders of session {ses.id}", unit_id=unit.id))
     lang = group_lang(state, unit)
     items = []
     for what, at in due:
@@ -163,7 +163,7 @@ async def _close_messages(session: AsyncSession, state: BotState, window: Window
     """The summary to the group (if the close is not too late to announce) and each 补学 notice."""
     ses = closed.session
     items = []
-    if split_late(window, [ses.closes_at], f"summary of session {ses.id}"):
+    if split_late(window, [ses.closes_at], f"summary of session {ses.id}", unit_id=unit.id):
         rows = await roll(session, session_id=ses.id)
         items.append(OutboxIn(dedupe_key=f"ses:{ses.id}:close", chat_id=unit.chat_id, unit_id=unit.id,
                               kind="ses_close", due_at=window.now,

@@ -49,7 +49,7 @@ async def plan_bulletins(session: AsyncSession, state: BotState, window: Window)
     items: list[OutboxIn] = []
     for unit in await session.scalars(select(Unit).where(Unit.kind == UnitKind.supervise).order_by(Unit.id)):
         due = quarter_ends(window.since, window.now, unit.timezone)
-        keep = set(split_late(window, [at for at, _ in due], f"季通报 of unit {unit.id}"))
+        keep = set(split_late(window, [at for at, _ in due], f"季通报 of unit {unit.id}", unit_id=unit.id))
         for at, period in due:
             if at in keep:
                 items += await _bulletin_items(session, state, unit, period, at)
@@ -101,7 +101,7 @@ async def plan_task_reminders(session: AsyncSession, state: BotState, window: Wi
         times = {days: datetime.combine(item.due_on - timedelta(days=days), SEND_AT, zone).astimezone(UTC)
                  for days in tk.REMIND_DAYS}
         due = [at for at in times.values() if window.since < at <= window.now]
-        keep = set(split_late(window, due, f"task {item.id} reminder for unit {unit.id}"))
+        keep = set(split_late(window, due, f"task {item.id} reminder for unit {unit.id}", unit_id=unit.id))
         r = Renderer(group_lang(state, unit), state.codec)
         for days, at in times.items():
             if at in keep:
@@ -128,7 +128,8 @@ async def plan_rectify_posts(session: AsyncSession, state: BotState, window: Win
     """The biweekly progress post of each ledger with open items, to its unit's group."""
     items: list[OutboxIn] = []
     for unit in await tk.ledger_owners(session):
-        due = split_late(window, progress_posts(window.since, window.now, unit.timezone), f"整改 post of unit {unit.id}")
+        due = split_late(window, progress_posts(window.since, window.now, unit.timezone), f"整改 post of unit {unit.id}",
+                         unit_id=unit.id)
         if not due:
             continue
         r = Renderer(group_lang(state, unit), state.codec)

@@ -65,6 +65,17 @@ async def live_instances(session: AsyncSession, *, now: datetime) -> int:
     ) or 0
 
 
+async def dead_instances(session: AsyncSession, *, now: datetime) -> list[str]:
+    """Senders whose instance lease ran out without a clean stop (a clean stop deletes it): crashed."""
+    return list(await session.scalars(select(Lease.holder).where(
+        Lease.name.startswith(INSTANCE_PREFIX), Lease.expires_at < now)))
+
+
+async def forget_instances(session: AsyncSession, *, but: str) -> None:
+    """Drop every other sender's instance lease (a lone SQLite process knows they are gone)."""
+    await session.execute(delete(Lease).where(Lease.name.startswith(INSTANCE_PREFIX), Lease.holder != but))
+
+
 async def get_mark(session: AsyncSession, *, name: str) -> datetime | None:
     return await session.scalar(select(PlannerMark.planned_until).where(PlannerMark.name == name))
 

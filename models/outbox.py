@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, LargeBinary, String, Text, and_, func, or_, select, update
+from sqlalchemy import (
+    JSON, BigInteger, Enum, ForeignKey, Index, LargeBinary, String, Text, and_, func, literal, or_, select, update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +66,20 @@ class Outbox(Base):
     file_data: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class SkippedSchedule(Base):
+    """A scheduled message not sent because the bot was down past `delivery.catch_up_hours`: kept so
+    its unit's admins are told (once, `told_at`) and `wuxue outbox` can list it."""
+
+    __tablename__ = "skipped_schedules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
+    what: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime]
+    found_at: Mapped[datetime]
+    told_at: Mapped[datetime | None]
 
 
 @dataclass(slots=True)
@@ -212,6 +228,66 @@ async def claim_due(
         .execution_options(populate_existing=True)
     )
     return list(rows)
+
+
+async def start_sending(session: AsyncSession, *, row_id: int, holder: str, until: datetime) -> bool:
+    """Extend a claimed row's short claim to the full lease just before its request goes out.
+    False when the claim was lost meanwhile (another sender has the row): then it must not be sent."""
+    result = await session.execute(
+        update(Outbox).where(Outbox.id == row_id, Outbox.leased_by == holder, Outbox.state == OutboxState.sending)
+        .values(lease_until=until).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def release_claims(session: AsyncSession, *, holder: str, keep: set[int] | frozenset[int] = frozenset(),
+                         only: list[int] | None = None, due_at: datetime | None = None) -> int:
+    """Hand back the rows `holder` claimed but did not start (all but `keep`, or just `only`): due
+    again at once, or not before `due_at`."""
+    stmt = update(Outbox).where(Outbox.leased_by == holder, Outbox.state == OutboxState.sending)
+    if keep:
+        stmt = stmt.where(Outbox.id.not_in(keep))
+    if only is not None:
+        stmt = stmt.where(Outbox.id.in_(only))
+    values: dict = {"state": OutboxState.pending, "lease_until": None, "leased_by": None}
+    if due_at is not None:
+        later = literal(due_at, Outbox.__table__.c.due_at.type)  # stored as the column stores times
+        values["due_at"] = func.max(Outbox.due_at, later) if session.bind.dialect.name == "sqlite" \
+            else func.greatest(Outbox.due_at, later)
+    result = await session.execute(stmt.values(**values).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+async def release_orphans(session: AsyncSession, *, holders: list[str] | None) -> int:
+    """Hand back rows held by senders that are gone (`holders`; every sending row when None: a lone
+    SQLite process starting knows no other can be running), so a crashed process's claims and sends
+    in flight come back now rather than when their leases run out. Any row it was
+    sending may be sent again: the at-least-once bound (≤ concurrency per crash) is unchanged."""
+    if holders is not None and not holders:
+        return 0
+    stmt = update(Outbox).where(Outbox.state == OutboxState.sending)
+    if holders is not None:
+        stmt = stmt.where(Outbox.leased_by.in_(holders))
+    result = await session.execute(
+        stmt.values(state=OutboxState.pending, lease_until=None, leased_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+async def record_skipped(session: AsyncSession, *, skipped: list[tuple[int | None, str, datetime]],
+                         now: datetime) -> None:
+    session.add_all(SkippedSchedule(unit_id=unit_id, what=what[:200], due_at=at, found_at=now)
+                    for unit_id, what, at in skipped)
+
+
+async def untold_skipped(session: AsyncSession) -> list[SkippedSchedule]:
+    return list(await session.scalars(
+        select(SkippedSchedule).where(SkippedSchedule.told_at.is_(None)).order_by(SkippedSchedule.id)))
+
+
+async def recent_skipped(session: AsyncSession, *, limit: int = 50) -> list[SkippedSchedule]:
+    return list(await session.scalars(select(SkippedSchedule).order_by(SkippedSchedule.id.desc()).limit(limit)))
 
 
 async def counts_by_state(session: AsyncSession) -> dict[str, int]:

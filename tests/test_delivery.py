@@ -3,13 +3,15 @@ catch-up after downtime. (Crashes and several processes: test_delivery_processes
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.clock import SystemClock
-from models.outbox import Outbox, OutboxIn, OutboxState, enqueue
+from bot.delivery import Sender
+from models.outbox import Outbox, OutboxIn, OutboxState, SkippedSchedule, claim_due, enqueue
 from models.reminders import set_reminder
 from models.schedules import parse_hhmm
 from models.units import Person, Unit, UnitKind
@@ -29,6 +31,32 @@ async def test_enqueue_is_idempotent_per_dedupe_key(bot):
     async with sessions.begin() as s:
         assert await enqueue(s, items=[item], now=now) == 0
     assert await bot.count(Outbox) == 1
+
+
+async def test_clean_stop_hands_back_unstarted_rows_and_a_lone_start_recovers_a_crash(bot):
+    state = bot.app.bot_data
+    sessions = state.sessions
+    later = bot.clock.now() + timedelta(hours=1)  # not due for the running sender
+    async with sessions.begin() as s:
+        await enqueue(s, items=[OutboxIn(dedupe_key=f"r:{i}", chat_id=1000 + i, text="x", kind="t", due_at=later)
+                                for i in range(6)], now=later)
+    sender = Sender(bot.app.bot, sessions, state.settings.delivery, bot.clock, instance_id="gone")
+
+    async def held() -> dict[str, str | None]:
+        async with sessions() as s:
+            rows = (await s.scalars(select(Outbox).where(Outbox.dedupe_key.like("r:%")))).all()
+        return {r.dedupe_key: r.leased_by for r in rows if r.state == OutboxState.sending}
+
+    async with sessions.begin() as s:
+        rows = await claim_due(s, now=later, limit=6, lease=timedelta(seconds=sender.claim_seconds), holder="gone")
+    assert len(rows) == 6 and sender.claim_seconds < state.settings.delivery.lease_seconds
+    sender._started.add(rows[0].id)  # its request is out: it keeps its lease
+    await sender.stop()
+    assert await held() == {"r:0": "gone"}
+    # The sender that held r:0 crashed; a lone process (SQLite's lock) starting takes it back at once.
+    lone = Sender(bot.app.bot, sessions, state.settings.delivery, bot.clock, instance_id="new", sole=True)
+    assert await lone.recover() == 1
+    assert await held() == {}
 
 
 async def test_enqueue_keeps_every_field_in_order_across_chunks(bot, monkeypatch):
@@ -292,3 +320,33 @@ async def test_a_retry_is_sent_though_the_test_clock_stands_still(fake, start_bo
     assert [m["text"] for m in fake.sent_messages(5)] == ["晚一点也要送到"]
     assert any("not sent, retrying in" in r.getMessage() for r in caplog.records)
     assert any("releasing outbox row" in r.getMessage() for r in caplog.records)
+
+
+async def test_skipped_schedules_are_told_to_admins_once_and_listed(fake, start_bot, clock, db_url, monkeypatch,
+                                                                     capsys):
+    clock.set(datetime(2026, 11, 23, 0, 30, tzinfo=UTC))
+    bot = await start_bot(clock=clock, delivery=FAST)
+    await _weekly_unit(bot, at="09:00")
+    await bot.say("/start", user=bot.admin)  # the admin can be reached privately
+    await bot.settle_planner()
+    await bot.stop()
+    clock.set(datetime(2026, 11, 23, 23, 0, tzinfo=UTC))  # Tuesday 07:00 Beijing: 22 h late, past 12 h
+    await bot.start()
+    await bot.settle_planner()
+    await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
+    told = [t for t in bot.texts(bot.admin["id"]) if "停机未发消息说明" in t]
+    assert len(told) == 1, bot.texts(bot.admin["id"])
+    assert "weekly reminder" in told[0] and "2026-11-23 09:00" in told[0] and "12 小时" in told[0]
+    assert not [t for t in bot.texts(bot.member["id"]) if "停机未发消息说明" in t]  # admins only
+    await bot.settle_planner()  # told once
+    await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
+    assert len([t for t in bot.texts(bot.admin["id"]) if "停机未发消息说明" in t]) == 1
+    assert await bot.count(SkippedSchedule) >= 1
+
+    from bot.cli import _outbox
+
+    monkeypatch.setenv("WUXUE_DATABASE__URL", db_url)
+    capsys.readouterr()
+    assert await asyncio.to_thread(_outbox, None) == 0
+    listing = capsys.readouterr().out
+    assert "skipped while down" in listing and "weekly reminder" in listing and "2026-11-23 01:00" in listing

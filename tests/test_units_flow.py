@@ -248,3 +248,35 @@ async def test_errors_are_answered_with_a_reference_and_logged_without_the_token
     async with bot.db() as s:  # the failed update rolled back: /start did not half-happen
         assert (await s.scalar(select(Person).where(Person.tg_user_id == bot.member["id"]))) is None
     assert await bot.count(Outbox) == 0
+
+
+async def test_forty_joins_in_five_seconds_keep_to_the_group_limit(bot):
+    """A burst of /join in one group: at most 20 group messages in any minute, and every member named
+    (the first few welcomed one by one, the rest in one welcome edited in place)."""
+    await bind(bot)
+    sent_before = len(bot.fake.sent_messages(GROUP_ID))
+    people = [bot.fake.user(5000 + i, f"党员{i:02d}") for i in range(40)]
+    for person in people:
+        bot.fake.set_member(GROUP_ID, person, "member")
+        await bot.say("/join", user=person, chat_id=GROUP_ID)
+        bot.clock.advance(seconds=0.12)  # 40 joins within 5 s
+    await bot.app.bot_data.welcomes.idle()
+    group = bot.fake.sent_messages(GROUP_ID)[sent_before:]
+    times = bot.fake.send_times(GROUP_ID)[-len(group):]
+    assert max(sum(1 for u in times if t <= u < t + 60) for t in times) <= 20
+    assert len(group) <= 20
+    shown = "\n".join(bot.current(GROUP_ID, m["message_id"])["text"] for m in group)
+    assert all(f"党员{i:02d}" in shown for i in range(40)), shown
+    async with bot.db() as s:
+        assert len((await s.scalars(select(Membership))).all()) >= 40
+
+
+async def test_a_group_reply_refused_with_429_is_retried_not_dropped(bot):
+    await bind(bot)
+    bot.fake.set_member(GROUP_ID, bot.member, "member")
+    bot.fake.fail("sendMessage", "429", retry_after=1, match=lambda p: int(p.get("chat_id", 0)) == GROUP_ID)
+    await bot.say("/join", user=bot.member, chat_id=GROUP_ID)
+    calls = [c for c in bot.fake.calls("sendMessage") if c.chat_id == GROUP_ID]
+    refused = [c for c in calls if not c.ok]
+    assert len(refused) == 1 and calls[-1].ok and calls[-1].at - refused[0].at >= 1.0
+    assert "王同志" in bot.last_text(GROUP_ID) and "已加入" in bot.last_text(GROUP_ID)
