@@ -334,13 +334,13 @@ async def test_skipped_schedules_are_told_to_admins_once_and_listed(fake, start_
     await bot.start()
     await bot.settle_planner()
     await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
-    told = [t for t in bot.texts(bot.admin["id"]) if "停机未发消息说明" in t]
+    told = [t for t in bot.texts(bot.admin["id"]) if "停机期间未发送消息的说明" in t]
     assert len(told) == 1, bot.texts(bot.admin["id"])
     assert "weekly reminder" in told[0] and "2026-11-23 09:00" in told[0] and "12 小时" in told[0]
-    assert not [t for t in bot.texts(bot.member["id"]) if "停机未发消息说明" in t]  # admins only
+    assert not [t for t in bot.texts(bot.member["id"]) if "停机期间未发送消息的说明" in t]  # admins only
     await bot.settle_planner()  # told once
     await wait_until_settled(bot.app.bot_data.sessions, timeout=WAIT_SECONDS, sender=bot.app.bot_data.sender)
-    assert len([t for t in bot.texts(bot.admin["id"]) if "停机未发消息说明" in t]) == 1
+    assert len([t for t in bot.texts(bot.admin["id"]) if "停机期间未发送消息的说明" in t]) == 1
     assert await bot.count(SkippedSchedule) >= 1
 
     from bot.cli import _outbox
