@@ -140,7 +140,10 @@ def make_settings(fake: FakeBotAPI, db_url: str, **sections: dict) -> Settings:
     """Settings pointing at the fake API and the test database; `sections` override per table."""
     telegram = {"token": fake.token, "base_url": f"{fake.url}/bot", "base_file_url": f"{fake.url}/file/bot",
                 **sections.pop("telegram", {})}
-    delivery = {"poll_seconds": 0.05, "planner_tick_seconds": 0.1, **sections.pop("delivery", {})}
+    # Group replies now wait for the group's window (20 a minute): a scripted conversation sends many
+    # more in real seconds, so the flows run with a wide window; tests of the limit set their own.
+    delivery = {"poll_seconds": 0.05, "planner_tick_seconds": 0.1, "per_group_minute": 1000,
+                **sections.pop("delivery", {})}
     return Settings(telegram=telegram, database={"url": db_url}, delivery=delivery, **sections)
 
 

@@ -615,7 +615,8 @@ async def test_roll_edits_keep_to_the_group_limit_and_fold_waiting_responses(bot
 
 
 async def test_default_limits_space_roll_edits(start_bot, clock):
-    bot = await start_bot()  # 20 messages a minute into a group: a roll edit at most every 6 s
+    # The shipped 20 messages a minute into a group (the harness widens it): a roll edit at most every 6 s
+    bot = await start_bot(delivery={"per_group_minute": 20})
     await setup_unit(bot)
     announcement = await schedule(bot)
     clock.set(TOMORROW_15 - timedelta(minutes=20))

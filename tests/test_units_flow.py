@@ -250,9 +250,10 @@ async def test_errors_are_answered_with_a_reference_and_logged_without_the_token
     assert await bot.count(Outbox) == 0
 
 
-async def test_forty_joins_in_five_seconds_keep_to_the_group_limit(bot):
+async def test_forty_joins_in_five_seconds_keep_to_the_group_limit(start_bot):
     """A burst of /join in one group: at most 20 group messages in any minute, and every member named
     (the first few welcomed one by one, the rest in one welcome edited in place)."""
+    bot = await start_bot(delivery={"per_group_minute": 20})  # the shipped limit
     await bind(bot)
     sent_before = len(bot.fake.sent_messages(GROUP_ID))
     people = [bot.fake.user(5000 + i, f"党员{i:02d}") for i in range(40)]
