@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+
+from bot.features import gather
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,7 +117,7 @@ async def session_open_now(sessions: Sessions, groups: list[int], senders: list[
     check-in window is open, every sender is expected, and the announcement (the live roll, with its
     签到 / 请假 buttons) waits in the outbox, as `/session` leaves it; the bot posts it on start."""
     await bind_groups(sessions, groups, senders, now)
-    state = SimpleNamespace(settings=SimpleNamespace(locale="zh"), codec=CallbackCodec(token))
+    state = SimpleNamespace(settings=SimpleNamespace(locale="zh"), codec=CallbackCodec(token), features=gather())
     async with sessions.begin() as session:
         units = {u.chat_id: u for u in (await session.scalars(select(Unit))).all()}
         for user_id, chat_id in senders:
