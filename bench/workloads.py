@@ -18,8 +18,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-
-from bot.features import gather
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,11 +26,30 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.yeardata import MEMBER_BASE, TZ, Shape, generate
 from bot.callbacks import CallbackCodec
+from bot.features import gather
 from bot.notify import group_lang
-from views.sessions import announce, announcement_text, first_parts
 from models.outbox import Outbox, OutboxState
-from models.sessions import ATTENDED, Attendance, SessionKind, SessionSpec, StudySession, Via, create_session, roll
-from models.units import Membership, Person, PersonIn, Unit, UnitKind, bind_unit, join_unit, upsert_person
+from models.sessions import (
+    ATTENDED,
+    Attendance,
+    SessionKind,
+    SessionSpec,
+    StudySession,
+    Via,
+    create_session,
+    roll,
+)
+from models.units import (
+    Membership,
+    Person,
+    PersonIn,
+    Unit,
+    UnitKind,
+    bind_unit,
+    join_unit,
+    upsert_person,
+)
+from views.sessions import announce, announcement_text, first_parts
 
 Sessions = async_sessionmaker[AsyncSession]
 Sender = tuple[int, int]  # (Telegram user id, group chat id)
