@@ -245,7 +245,7 @@ async def checked_in_and_shown(check: Check) -> str | None:
             unit = await session.get(Unit, ses.unit_id)
             lang = group_lang(check.state, unit)
             want = _render(announcement_text(lang, ses, unit, await roll(session, session_id=ses.id),
-                                             await first_parts(session, lang, ses)), "HTML")
+                                             await first_parts(session, check.state, lang, ses)), "HTML")
             ann = await session.get(Outbox, ses.announce_outbox_id)
             shown = next((m for m in await check.fake.call("bot_messages", unit.chat_id)
                           if m["message_id"] == ann.message_id), {}).get("text")
